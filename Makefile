@@ -1,0 +1,26 @@
+# mmext: `make demo` sets up and runs the demo, `make test` sets up and tests.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DEMO_CONFIG ?= configs/demo/atss_r18_fpn_demo.py
+DEMO_WORK_DIR ?= work_dirs/demo
+PYTEST_ARGS ?=
+
+.PHONY: setup data demo test clean
+
+setup:
+	@PYTHON=$(PYTHON) VENV=$(VENV) bash tools/misc/setup_env.sh
+
+data: setup
+	@echo "[data] writing the embedded demo set to data/demo_det"
+	@$(PY) tools/misc/make_demo_data.py --out-dir data/demo_det
+
+demo: data
+	@PY=$(PY) bash tools/misc/run_demo.sh $(DEMO_CONFIG) $(DEMO_WORK_DIR)
+
+test: setup
+	@echo "[test] running the test suite"
+	@$(PY) -m pytest tests $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(DEMO_WORK_DIR) data/demo_det

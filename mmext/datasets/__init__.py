@@ -1,0 +1,3 @@
+from .demo_det import DemoDetDataset
+
+__all__ = ['DemoDetDataset']

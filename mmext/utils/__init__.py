@@ -1,0 +1,5 @@
+from .dataset_paths import check_dataset_paths
+from .runner_builder import build_runner
+from .setup_env import register_all_modules
+
+__all__ = ['build_runner', 'check_dataset_paths', 'register_all_modules']

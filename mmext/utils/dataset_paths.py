@@ -1,0 +1,67 @@
+import os.path as osp
+from typing import Iterator, Tuple
+
+from mmengine.config import Config, ConfigDict
+
+DEMO_DATA_HINT = ('The embedded demo data is written by '
+                  '`python tools/misc/make_demo_data.py` (or `make data`).')
+
+
+def _leaf_datasets(dataset: ConfigDict,
+                   key: str) -> Iterator[Tuple[str, ConfigDict]]:
+    """Yield ``(config key, dataset config)`` for every dataset a dataset
+    config holds, looking through wrappers such as RepeatDataset and
+    ConcatDataset."""
+    if 'dataset' in dataset:
+        yield from _leaf_datasets(dataset['dataset'], f'{key}.dataset')
+    elif 'datasets' in dataset:
+        for i, child in enumerate(dataset['datasets']):
+            yield from _leaf_datasets(child, f'{key}.datasets[{i}]')
+    else:
+        yield key, dataset
+
+
+def _is_local(path: str) -> bool:
+    return '://' not in path
+
+
+def check_dataset_paths(cfg: Config) -> None:
+    """Check, before any runner is built, that the data a config names exist.
+
+    Looks at ``data_root``, ``ann_file`` and ``data_prefix`` of every dataset
+    under ``train_dataloader``, ``val_dataloader`` and ``test_dataloader``,
+    joining relative paths to ``data_root`` as mmengine's ``BaseDataset`` does.
+
+    Raises:
+        FileNotFoundError: naming the config key, the path as written and
+            the path looked at.
+    """
+    for loader_key in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
+        loader = cfg.get(loader_key)
+        if not loader or 'dataset' not in loader:
+            continue
+        for key, dataset in _leaf_datasets(loader['dataset'],
+                                           f'{loader_key}.dataset'):
+            data_root = dataset.get('data_root') or ''
+            hint = DEMO_DATA_HINT if 'demo' in data_root else (
+                'Fix the path in the config or with --cfg-options.')
+            if data_root and _is_local(data_root) and not osp.isdir(
+                    data_root):
+                raise FileNotFoundError(
+                    f'{key}.data_root: directory {data_root!r} does not '
+                    f'exist (working directory {osp.abspath(".")!r}). {hint}')
+            ann_file = dataset.get('ann_file') or ''
+            if ann_file and _is_local(ann_file):
+                path = osp.join(data_root, ann_file)
+                if not osp.isfile(path):
+                    raise FileNotFoundError(
+                        f'{key}.ann_file: annotation file {ann_file!r} not '
+                        f'found at {path!r}. {hint}')
+            prefix = (dataset.get('data_prefix') or {}).get('img')
+            if prefix and _is_local(prefix):
+                path = osp.join(data_root, prefix)
+                if not osp.isdir(path):
+                    raise FileNotFoundError(
+                        f"{key}.data_prefix['img']: image directory "
+                        f'{prefix!r} not found at {path!r}. {hint}')

@@ -1,0 +1,283 @@
+"""Write mmext's embedded demo detection set (COCO format) from real photographs.
+
+Every pixel comes from photographs bundled with scikit-image (no download):
+textures (brick, grass, gravel, moon surface, Hubble deep field) become
+backgrounds, and objects cut out of photographs (the astronaut, the shuttle
+and the rocket, Chelsea the cat, a coffee cup, coins segmented from the
+``coins`` photograph) are pasted at known boxes. Sizes range from tiny
+(< 16 px) to large, some images are crowded and some hold no object.
+
+The output is deterministic for a given ``--seed`` and layout::
+
+    data/demo_det/
+        train/000000.jpg ...
+        val/000000.jpg ...
+        annotations/instances_train.json
+        annotations/instances_val.json
+
+Usage::
+
+    python tools/misc/make_demo_data.py [--out-dir data/demo_det]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Sequence, Tuple
+
+import cv2
+import numpy as np
+from scipy import ndimage
+from skimage import data as skdata
+from skimage import filters, measure
+
+from mmext.datasets import DemoDetDataset
+
+CLASSES = DemoDetDataset.METAINFO['classes']
+# The coins photograph is small: larger coins would show blown-up pixels.
+MAX_COIN_SIZE = 48
+
+
+@dataclass
+class Cutout:
+    """An object photograph with its alpha matte (float in [0, 1])."""
+
+    label: int
+    rgb: np.ndarray
+    alpha: np.ndarray
+
+
+def _ellipse_alpha(h: int, w: int, feather: float = 0.08) -> np.ndarray:
+    """A soft-edged elliptical matte filling an ``h x w`` crop."""
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = np.sqrt(((ys + 0.5) / h * 2 - 1)**2 + ((xs + 0.5) / w * 2 - 1)**2)
+    return np.clip((1 - r) / feather, 0, 1)
+
+
+def _rect_alpha(h: int, w: int, border: int = 2) -> np.ndarray:
+    alpha = np.ones((h, w), np.float32)
+    alpha[:border] = alpha[-border:] = 0.5
+    alpha[:, :border] = alpha[:, -border:] = 0.5
+    return alpha
+
+
+def load_cutouts() -> List[Cutout]:
+    """Cut the demo objects out of scikit-image's bundled photographs."""
+    astronaut, rocket = skdata.astronaut(), skdata.rocket()
+    cat, coffee = skdata.chelsea(), skdata.coffee()
+    label = CLASSES.index
+    cutouts = [
+        Cutout(label('astronaut'), astronaut[5:215, 140:320],
+               _ellipse_alpha(210, 180)),
+        Cutout(label('shuttle'), astronaut[0:270, 350:465],
+               _rect_alpha(270, 115)),
+        Cutout(label('rocket'), rocket[120:420, 295:350], _rect_alpha(300,
+                                                                     55)),
+        Cutout(label('cat'), cat[10:290, 90:430], _ellipse_alpha(280, 340)),
+        Cutout(label('cup'), coffee[15:390, 40:500], _ellipse_alpha(375,
+                                                                    460)),
+    ]
+    coins = skdata.coins()
+    mask = ndimage.binary_closing(
+        coins > filters.threshold_otsu(coins), structure=np.ones((5, 5)))
+    for region in measure.regionprops(measure.label(mask)):
+        if region.area < 300:  # specks of the photograph's background
+            continue
+        y0, x0, y1, x1 = region.bbox
+        gray = coins[y0:y1, x0:x1]
+        rgb = np.stack([gray * 0.95, gray * 0.8, gray * 0.55], -1)
+        cutouts.append(
+            Cutout(label('coin'), rgb.astype(np.uint8),
+                   region.image.astype(np.float32)))
+    return cutouts
+
+
+def load_backgrounds() -> List[np.ndarray]:
+    """Grayscale and colour texture photographs used as backgrounds."""
+    textures = [skdata.brick(), skdata.grass(), skdata.gravel(), skdata.moon()]
+    backgrounds = [np.repeat(t[..., None], 3, -1) for t in textures]
+    backgrounds.append(skdata.hubble_deep_field())
+    return backgrounds
+
+
+def make_background(rng: np.random.Generator, textures: Sequence[np.ndarray],
+                    h: int, w: int) -> np.ndarray:
+    """A random crop of a texture, rescaled, flipped and colour-tinted."""
+    tex = textures[rng.integers(len(textures))]
+    scale = rng.uniform(0.4, 1.0)
+    ch, cw = int(min(tex.shape[0], h / scale)), int(min(tex.shape[1],
+                                                         w / scale))
+    y0 = rng.integers(tex.shape[0] - ch + 1)
+    x0 = rng.integers(tex.shape[1] - cw + 1)
+    img = cv2.resize(tex[y0:y0 + ch, x0:x0 + cw], (w, h),
+                     interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    if rng.random() < 0.5:
+        img = img[:, ::-1]
+    tint = rng.uniform(0.6, 1.2, size=3)
+    return np.clip(img * tint, 0, 255)
+
+
+def _box_overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over the area of each of ``boxes`` (how much is hidden)."""
+    if len(boxes) == 0:
+        return np.zeros(0)
+    lt = np.maximum(box[:2], boxes[:, :2])
+    rb = np.minimum(box[2:], boxes[:, 2:])
+    inter = np.prod(np.clip(rb - lt, 0, None), axis=1)
+    areas = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
+    return inter / areas
+
+
+def paste(rng: np.random.Generator, img: np.ndarray, cutout: Cutout,
+          size: float, placed: np.ndarray) -> Tuple[np.ndarray, bool]:
+    """Paste ``cutout`` with its longer side ``size`` pixels long.
+
+    Returns the visible box ``(x1, y1, x2, y2)`` of the matte and whether the
+    paste happened (it is skipped if it would hide earlier objects).
+    """
+    h, w = cutout.alpha.shape
+    s = size / max(h, w)
+    nh, nw = max(2, round(h * s)), max(2, round(w * s))
+    rgb = cv2.resize(cutout.rgb, (nw, nh), interpolation=cv2.INTER_AREA)
+    alpha = cv2.resize(cutout.alpha, (nw, nh), interpolation=cv2.INTER_AREA)
+    if rng.random() < 0.5:
+        rgb, alpha = rgb[:, ::-1], alpha[:, ::-1]
+    ih, iw = img.shape[:2]
+    # Objects may be cut by the image border by up to a quarter of their size.
+    y0 = int(rng.integers(-nh // 4, ih - 3 * nh // 4 + 1))
+    x0 = int(rng.integers(-nw // 4, iw - 3 * nw // 4 + 1))
+    sy0, sx0 = max(0, -y0), max(0, -x0)
+    sy1, sx1 = min(nh, ih - y0), min(nw, iw - x0)
+    alpha = alpha[sy0:sy1, sx0:sx1]
+    ys, xs = np.nonzero(alpha > 0.5)
+    if len(ys) == 0:
+        return np.zeros(4), False
+    box = np.array([
+        x0 + sx0 + xs.min(), y0 + sy0 + ys.min(), x0 + sx0 + xs.max() + 1,
+        y0 + sy0 + ys.max() + 1
+    ], np.float32)
+    if (_box_overlap(box, placed) > 0.35).any():
+        return box, False
+    gain = rng.uniform(0.8, 1.2)
+    region = img[y0 + sy0:y0 + sy1, x0 + sx0:x0 + sx1]
+    a = alpha[..., None]
+    fg = rgb[sy0:sy1, sx0:sx1].astype(np.float32) * gain
+    region[...] = a * fg + (1 - a) * region
+    return box, True
+
+
+def sample_sizes(rng: np.random.Generator, kind: str, n: int,
+                 short: int) -> np.ndarray:
+    """Object sizes (longer side, px): log-uniform over tiny..large."""
+    hi = {'crowded': 0.25, 'normal': 0.75}[kind] * short
+    return np.exp(rng.uniform(np.log(10), np.log(hi), size=n))
+
+
+def make_image(rng: np.random.Generator, cutouts: List[Cutout],
+               textures: Sequence[np.ndarray]) -> Tuple[np.ndarray, list]:
+    h, w = (int(v) for v in rng.choice([224, 256, 288], size=2))
+    img = make_background(rng, textures, h, w)
+    kind = rng.choice(['empty', 'crowded', 'normal'], p=[0.06, 0.14, 0.8])
+    num = {
+        'empty': 0,
+        'crowded': int(rng.integers(20, 41)),
+        'normal': int(rng.integers(1, 7))
+    }[kind]
+    boxes, labels = np.zeros((0, 4), np.float32), []
+    # Classes are drawn uniformly, whatever the number of photographs of each.
+    by_class = [[c for c in cutouts if c.label == i]
+                for i in range(len(CLASSES))]
+    if num:
+        sizes = sample_sizes(rng, kind, num, min(h, w))
+        # Larger objects first, so small ones are pasted on top, not hidden.
+        for size in np.sort(sizes)[::-1]:
+            cutout = by_class[rng.integers(len(by_class))]
+            cutout = cutout[rng.integers(len(cutout))]
+            if cutout.label == CLASSES.index('coin'):
+                size = min(size, MAX_COIN_SIZE)
+            box, ok = paste(rng, img, cutout, size, boxes)
+            if ok and (box[2:] - box[:2] >= 2).all():
+                boxes = np.vstack([boxes, box])
+                labels.append(cutout.label)
+    return np.clip(img, 0, 255).astype(np.uint8), list(zip(boxes, labels))
+
+
+def write_split(out_dir: str, split: str, num_images: int, seed: int,
+                cutouts: List[Cutout],
+                textures: Sequence[np.ndarray]) -> Dict[str, int]:
+    rng = np.random.default_rng(seed)
+    img_dir = osp.join(out_dir, split)
+    os.makedirs(img_dir, exist_ok=True)
+    images, annotations = [], []
+    for img_id in range(num_images):
+        img, objects = make_image(rng, cutouts, textures)
+        file_name = f'{img_id:06d}.jpg'
+        cv2.imwrite(
+            osp.join(img_dir, file_name), img[..., ::-1],
+            [cv2.IMWRITE_JPEG_QUALITY, 92])
+        images.append(
+            dict(
+                id=img_id,
+                file_name=file_name,
+                height=img.shape[0],
+                width=img.shape[1]))
+        for box, label in objects:
+            x1, y1, x2, y2 = (float(v) for v in box)
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=img_id,
+                    category_id=label + 1,
+                    bbox=[x1, y1, x2 - x1, y2 - y1],
+                    area=(x2 - x1) * (y2 - y1),
+                    iscrowd=0,
+                    segmentation=[[x1, y1, x2, y1, x2, y2, x1, y2]]))
+    coco = dict(
+        info=dict(description='mmext embedded demo detection set'),
+        images=images,
+        annotations=annotations,
+        categories=[
+            dict(id=i + 1, name=name) for i, name in enumerate(CLASSES)
+        ])
+    ann_dir = osp.join(out_dir, 'annotations')
+    os.makedirs(ann_dir, exist_ok=True)
+    with open(osp.join(ann_dir, f'instances_{split}.json'), 'w') as f:
+        json.dump(coco, f)
+    sizes = np.array([max(a['bbox'][2:]) for a in annotations] or [0])
+    return dict(
+        images=len(images),
+        empty_images=len(images) - len({a['image_id']
+                                         for a in annotations}),
+        boxes=len(annotations),
+        tiny_boxes=int((sizes < 16).sum()),
+        large_boxes=int((sizes >= 96).sum()))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--out-dir', default='data/demo_det')
+    parser.add_argument('--num-train', type=int, default=320)
+    parser.add_argument('--num-val', type=int, default=80)
+    parser.add_argument('--seed', type=int, default=0)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    start = time.time()
+    if osp.isdir(args.out_dir):
+        shutil.rmtree(args.out_dir)
+    cutouts, textures = load_cutouts(), load_backgrounds()
+    for split, num, seed in (('train', args.num_train, args.seed),
+                             ('val', args.num_val, args.seed + 1)):
+        stats = write_split(args.out_dir, split, num, seed, cutouts, textures)
+        print(f'{split}: ' + ', '.join(f'{k}={v}' for k, v in stats.items()))
+    print(f'Wrote {args.out_dir} ({len(CLASSES)} classes: '
+          f'{", ".join(CLASSES)}) in {time.time() - start:.1f}s')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Train the demo detector with tools/train.py, evaluate it with tools/test.py
+# and say where everything is. Called by `make demo` (after set-up and data).
+#
+#   bash tools/misc/run_demo.sh CONFIG WORK_DIR
+set -euo pipefail
+CONFIG=${1:?config}
+WORK_DIR=${2:?work dir}
+PY=${PY:-.venv/bin/python}
+cd "$(dirname "$0")/../.."
+
+echo "[demo] training $CONFIG from scratch (logs in $WORK_DIR)"
+rm -rf "$WORK_DIR"
+start=$(date +%s)
+"$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR"
+train_s=$(( $(date +%s) - start ))
+CKPT=$(cat "$WORK_DIR/last_checkpoint")
+
+echo "[demo] evaluating $CKPT with tools/test.py"
+"$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR/test" \
+    --show-dir vis 2>&1 | tee "$WORK_DIR/test.log"
+RUN_DIR=$(ls -d "$WORK_DIR"/test/2*/ | tail -n 1)
+
+echo
+echo "================ mmext demo ================"
+grep -o 'coco/bbox_mAP[_0-9a-z]*: [-0-9.]*' "$WORK_DIR/test.log" | sed 's/^/  /'
+echo "  training time:    ${train_s}s"
+echo "  checkpoint:       $CKPT"
+echo "  training logs:    $(ls -d "$WORK_DIR"/2*/ | tail -n 1)"
+echo "  evaluation logs:  $RUN_DIR"
+echo "  predictions drawn: ${RUN_DIR}vis/"

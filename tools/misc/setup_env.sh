@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Set up mmext's development environment in $VENV (default .venv); idempotent.
+#
+#   1. create the virtual environment if absent
+#   2. install torch (an installed torch is kept; TORCH_SPEC picks another)
+#   3. install the build tools
+#   4. build onedl-mmcv from source with its compiled ops, caching the wheel in
+#      $MMEXT_WHEEL_CACHE (default ~/.cache/mmext/wheels) per torch version,
+#      so later set-ups take seconds
+#   5. install the rest of the OpenMMLab stack and the test tools
+#   6. install mmext in editable mode
+#   7. check that everything imports, mmcv's compiled ops included
+#
+# Environment: PYTHON (python3), VENV (.venv), TORCH_SPEC (torch==2.13.0),
+# MMCV_VERSION (2.3.6), MMEXT_WHEEL_CACHE.
+set -euo pipefail
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
+MMCV_VERSION=${MMCV_VERSION:-2.3.6}
+MMEXT_WHEEL_CACHE=${MMEXT_WHEEL_CACHE:-$HOME/.cache/mmext/wheels}
+
+cd "$(dirname "$0")/../.."
+STEP="start"
+trap 'echo "[setup] FAILED at step: $STEP (see the output above)" >&2' ERR
+
+step() {
+    STEP="$1"
+    echo "[setup] $1"
+}
+
+step "1/7 virtual environment $VENV"
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+    echo "[setup]     created $VENV with $("$VENV/bin/python" --version)"
+else
+    echo "[setup]     $VENV exists ($("$VENV/bin/python" --version))"
+fi
+PY="$VENV/bin/python"
+PIP=("$PY" -m pip --disable-pip-version-check)
+
+step "2/7 torch"
+if TORCH_VERSION=$("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null); then
+    echo "[setup]     keeping installed torch $TORCH_VERSION"
+else
+    "${PIP[@]}" install -q "$TORCH_SPEC"
+    TORCH_VERSION=$("$PY" -c 'import torch; print(torch.__version__)')
+    echo "[setup]     installed torch $TORCH_VERSION"
+fi
+# Pin the installed torch so no later requirement replaces it.
+CONSTRAINTS="$VENV/mmext-constraints.txt"
+echo "torch==$TORCH_VERSION" > "$CONSTRAINTS"
+
+step "3/7 build tools"
+"${PIP[@]}" install -q -c "$CONSTRAINTS" -r requirements/build.txt
+
+step "4/7 onedl-mmcv $MMCV_VERSION with compiled ops"
+if "$PY" - "$MMCV_VERSION" <<'EOF' 2>/dev/null
+import sys
+import mmcv
+from mmcv.ops import nms  # noqa: F401  (fails without the compiled ops)
+sys.exit(mmcv.__version__ != sys.argv[1])
+EOF
+then
+    echo "[setup]     onedl-mmcv $MMCV_VERSION with ops already installed"
+else
+    CACHE_DIR="$MMEXT_WHEEL_CACHE/torch-$TORCH_VERSION-py$("$PY" -c 'import sys; print("%d%d" % sys.version_info[:2])')"
+    WHEEL=$(ls "$CACHE_DIR"/onedl_mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
+    if [ -z "$WHEEL" ]; then
+        echo "[setup]     no cached wheel in $CACHE_DIR: building from source" \
+             "(about 12 minutes on 2 cores)"
+        mkdir -p "$CACHE_DIR"
+        MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" wheel -q \
+            --no-build-isolation --no-deps -w "$CACHE_DIR" \
+            "onedl-mmcv==$MMCV_VERSION"
+        WHEEL=$(ls "$CACHE_DIR"/onedl_mmcv-"$MMCV_VERSION"-*.whl | head -n 1)
+    fi
+    echo "[setup]     installing $WHEEL"
+    "${PIP[@]}" install -q -c "$CONSTRAINTS" "$WHEEL"
+fi
+
+step "5/7 OpenMMLab stack and test tools"
+STAMP="$VENV/mmext-requirements.sha"
+REQ_HASH=$(cat requirements/*.txt "$CONSTRAINTS" | sha256sum | cut -d' ' -f1)
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQ_HASH" ]; then
+    echo "[setup]     requirements unchanged since the last set-up"
+else
+    "${PIP[@]}" install -q -c "$CONSTRAINTS" -r requirements/runtime.txt \
+        -r requirements/tests.txt
+    echo "$REQ_HASH" > "$STAMP"
+fi
+
+step "6/7 mmext (editable)"
+if "$PY" -c 'import os, sys, mmext
+sys.exit(os.path.realpath(os.path.dirname(mmext.__file__)) != os.path.realpath("mmext")
+         or not os.path.isdir("mmext/.mim/configs"))' 2>/dev/null; then
+    echo "[setup]     mmext is installed editable from $(pwd)"
+else
+    "${PIP[@]}" install -q -c "$CONSTRAINTS" --no-build-isolation --no-deps -e .
+fi
+
+step "7/7 check imports"
+"$PY" - <<'EOF'
+import mmcv, mmdet, mmengine, mmseg, torch
+from mmcv.ops import nms  # noqa: F401
+import mmext
+print(f'[setup]     torch {torch.__version__}, mmengine {mmengine.__version__}, '
+      f'mmcv {mmcv.__version__} (ops), mmdet {mmdet.__version__}, '
+      f'mmseg {mmseg.__version__}, mmext {mmext.__version__}')
+EOF
+echo "[setup] done: $VENV is ready"
