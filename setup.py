@@ -13,7 +13,7 @@ import sys
 from setuptools import find_packages, setup
 
 ROOT = osp.dirname(osp.abspath(__file__))
-MIM_FILES = ('configs', 'tools')
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
 
 
 def read_version() -> str:
@@ -41,10 +41,12 @@ def add_mim_extension() -> None:
             os.remove(dst)
         elif osp.isdir(dst):
             shutil.rmtree(dst)
-        if copy:
+        if not copy:
+            os.symlink(osp.relpath(src, mim_dir), dst)
+        elif osp.isdir(src):
             shutil.copytree(src, dst)
         else:
-            os.symlink(osp.relpath(src, mim_dir), dst)
+            shutil.copyfile(src, dst)
 
 
 if __name__ == '__main__':

@@ -58,7 +58,7 @@ def test_plain_mmdet_config_uses_mmext_through_custom_imports(tmp_path):
                           capture_output=True,
                           text=True,
                           check=True)
-    assert proc.stdout.split() == [
+    assert proc.stdout.splitlines()[-1].split() == [
         'mmdet', 'mmext.datasets.demo_det', 'DemoDetDataset'
     ]
 

@@ -98,8 +98,13 @@ def main() -> None:
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
     metrics = runner.test()
-    runner.logger.info('Test metrics:\n' + '\n'.join(
-        f'  {name}: {value}' for name, value in metrics.items()))
+    if metrics:
+        runner.logger.info('Test metrics:\n' + '\n'.join(
+            f'  {name}: {value}' for name, value in metrics.items()))
+    else:
+        runner.logger.warning('No metrics were computed: the evaluator got '
+                              'no prediction (every score under '
+                              'model.test_cfg.score_thr?)')
     if args.show_dir:
         runner.logger.info('Images with predictions written to ' + osp.join(
             runner.log_dir, args.show_dir))

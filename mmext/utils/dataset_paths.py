@@ -52,16 +52,16 @@ def check_dataset_paths(cfg: Config) -> None:
                     f'{key}.data_root: directory {data_root!r} does not '
                     f'exist (working directory {osp.abspath(".")!r}). {hint}')
             ann_file = dataset.get('ann_file') or ''
-            if ann_file and _is_local(ann_file):
+            if ann_file:
                 path = osp.join(data_root, ann_file)
-                if not osp.isfile(path):
+                if _is_local(path) and not osp.isfile(path):
                     raise FileNotFoundError(
                         f'{key}.ann_file: annotation file {ann_file!r} not '
                         f'found at {path!r}. {hint}')
             prefix = (dataset.get('data_prefix') or {}).get('img')
-            if prefix and _is_local(prefix):
+            if prefix:
                 path = osp.join(data_root, prefix)
-                if not osp.isdir(path):
+                if _is_local(path) and not osp.isdir(path):
                     raise FileNotFoundError(
                         f"{key}.data_prefix['img']: image directory "
                         f'{prefix!r} not found at {path!r}. {hint}')

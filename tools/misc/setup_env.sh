@@ -44,7 +44,7 @@ step "2/7 torch"
 if TORCH_VERSION=$("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null); then
     echo "[setup]     keeping installed torch $TORCH_VERSION"
 else
-    "${PIP[@]}" install -q "$TORCH_SPEC"
+    "${PIP[@]}" install -q "$TORCH_SPEC" numpy
     TORCH_VERSION=$("$PY" -c 'import torch; print(torch.__version__)')
     echo "[setup]     installed torch $TORCH_VERSION"
 fi
@@ -94,7 +94,8 @@ fi
 step "6/7 mmext (editable)"
 if "$PY" -c 'import os, sys, mmext
 sys.exit(os.path.realpath(os.path.dirname(mmext.__file__)) != os.path.realpath("mmext")
-         or not os.path.isdir("mmext/.mim/configs"))' 2>/dev/null; then
+         or not os.path.isdir("mmext/.mim/configs")
+         or not os.path.isfile("mmext/.mim/model-index.yml"))' 2>/dev/null; then
     echo "[setup]     mmext is installed editable from $(pwd)"
 else
     "${PIP[@]}" install -q -c "$CONSTRAINTS" --no-build-isolation --no-deps -e .
