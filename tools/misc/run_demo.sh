@@ -23,7 +23,7 @@ RUN_DIR=$(ls -d "$WORK_DIR"/test/2*/ | tail -n 1)
 
 echo
 echo "================ mmext demo ================"
-grep -o 'coco/bbox_mAP[_0-9a-z]*: [-0-9.]*' "$WORK_DIR/test.log" | sed 's/^/  /'
+grep -E '^  coco/bbox_mAP' "$WORK_DIR/test.log"
 echo "  training time:    ${train_s}s"
 echo "  checkpoint:       $CKPT"
 echo "  training logs:    $(ls -d "$WORK_DIR"/2*/ | tail -n 1)"
