@@ -44,7 +44,7 @@ step "2/7 torch"
 if TORCH_VERSION=$("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null); then
     echo "[setup]     keeping installed torch $TORCH_VERSION"
 else
-    "${PIP[@]}" install -q "$TORCH_SPEC" numpy
+    "${PIP[@]}" install -qq "$TORCH_SPEC" numpy
     TORCH_VERSION=$("$PY" -c 'import torch; print(torch.__version__)')
     echo "[setup]     installed torch $TORCH_VERSION"
 fi
@@ -53,7 +53,7 @@ CONSTRAINTS="$VENV/mmext-constraints.txt"
 echo "torch==$TORCH_VERSION" > "$CONSTRAINTS"
 
 step "3/7 build tools"
-"${PIP[@]}" install -q -c "$CONSTRAINTS" -r requirements/build.txt
+"${PIP[@]}" install -qq -c "$CONSTRAINTS" -r requirements/build.txt
 
 step "4/7 onedl-mmcv $MMCV_VERSION with compiled ops"
 if "$PY" - "$MMCV_VERSION" <<'EOF' 2>/dev/null
@@ -71,13 +71,13 @@ else
         echo "[setup]     no cached wheel in $CACHE_DIR: building from source" \
              "(about 12 minutes on 2 cores)"
         mkdir -p "$CACHE_DIR"
-        MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" wheel -q \
+        MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" wheel -qq \
             --no-build-isolation --no-deps -w "$CACHE_DIR" \
             "onedl-mmcv==$MMCV_VERSION"
         WHEEL=$(ls "$CACHE_DIR"/onedl_mmcv-"$MMCV_VERSION"-*.whl | head -n 1)
     fi
     echo "[setup]     installing $WHEEL"
-    "${PIP[@]}" install -q -c "$CONSTRAINTS" "$WHEEL"
+    "${PIP[@]}" install -qq -c "$CONSTRAINTS" "$WHEEL"
 fi
 
 step "5/7 OpenMMLab stack and test tools"
@@ -86,7 +86,7 @@ REQ_HASH=$(cat requirements/*.txt "$CONSTRAINTS" | sha256sum | cut -d' ' -f1)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQ_HASH" ]; then
     echo "[setup]     requirements unchanged since the last set-up"
 else
-    "${PIP[@]}" install -q -c "$CONSTRAINTS" -r requirements/runtime.txt \
+    "${PIP[@]}" install -qq -c "$CONSTRAINTS" -r requirements/runtime.txt \
         -r requirements/tests.txt
     echo "$REQ_HASH" > "$STAMP"
 fi
@@ -98,7 +98,7 @@ sys.exit(os.path.realpath(os.path.dirname(mmext.__file__)) != os.path.realpath("
          or not os.path.isfile("mmext/.mim/model-index.yml"))' 2>/dev/null; then
     echo "[setup]     mmext is installed editable from $(pwd)"
 else
-    "${PIP[@]}" install -q -c "$CONSTRAINTS" --no-build-isolation --no-deps -e .
+    "${PIP[@]}" install -qq -c "$CONSTRAINTS" --no-build-isolation --no-deps -e .
 fi
 
 step "7/7 check imports"
