@@ -49,7 +49,8 @@ DATA_SAMPLERS = _child('data sampler', MMDET_DATA_SAMPLERS,
                        'mmdet.datasets.samplers')
 TRANSFORMS = _child('transform', MMDET_TRANSFORMS,
                     'mmdet.datasets.transforms', 'mmext.datasets')
-MODELS = _child('model', MMDET_MODELS, 'mmdet.models', 'mmext.models')
+MODELS = _child('model', MMDET_MODELS, 'mmdet.models', 'mmext.models',
+                'mmext.ops')
 MODEL_WRAPPERS = _child('model_wrapper', MMDET_MODEL_WRAPPERS, 'mmdet.models')
 WEIGHT_INITIALIZERS = _child('weight initializer', MMDET_WEIGHT_INITIALIZERS,
                              'mmdet.models')

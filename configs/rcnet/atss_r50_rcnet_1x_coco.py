@@ -1,0 +1,9 @@
+# ATSS R-50 1x with RCNet in place of FPN (paper: 42.6 AP).
+_base_ = 'mmdet::atss/atss_r50_fpn_1x_coco.py'
+default_scope = 'mmext'
+
+model = dict(
+    neck=dict(
+        type='mmext.RCNet', norm_cfg=dict(type='BN', requires_grad=True)))
+train_dataloader = dict(batch_size=4, num_workers=2)
+auto_scale_lr = dict(base_batch_size=16)

@@ -1,0 +1,10 @@
+# Faster R-CNN R-50 1x with RCNet in place of FPN (levels P2-P6; the extra
+# level is a plain max-pool, as FPN's add_extra_convs=False).
+_base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
+default_scope = 'mmext'
+
+model = dict(
+    neck=dict(
+        type='mmext.RCNet', norm_cfg=dict(type='BN', requires_grad=True)))
+train_dataloader = dict(batch_size=4, num_workers=2)
+auto_scale_lr = dict(base_batch_size=16)

@@ -1,0 +1,8 @@
+from .cross_scale_shift import CrossScaleShift
+from .pyramid_resize import resize_to_level
+from .reverse_feature_pyramid import FusionNode, ReverseFeaturePyramid
+
+__all__ = [
+    'CrossScaleShift', 'FusionNode', 'ReverseFeaturePyramid',
+    'resize_to_level'
+]

@@ -1,0 +1,3 @@
+from .rcnet import RCNet
+
+__all__ = ['RCNet']

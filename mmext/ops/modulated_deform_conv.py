@@ -1,0 +1,102 @@
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmcv.ops import ModulatedDeformConv2dPack, modulated_deform_conv2d
+from torch import Tensor
+
+from mmext.registry import MODELS
+
+
+def modulated_deform_conv2d_sampled(x: Tensor, offset: Tensor, mask: Tensor,
+                                    weight: Tensor, bias: Optional[Tensor],
+                                    stride: Tuple[int, int],
+                                    padding: Tuple[int, int],
+                                    dilation: Tuple[int, int],
+                                    deform_groups: int) -> Tensor:
+    """Modulated deformable convolution (DCNv2) as sampling + one GEMM.
+
+    The same function as mmcv's ``modulated_deform_conv2d`` with
+    ``groups=1`` (offset and mask layouts included: per deformable group,
+    ``(dy, dx)`` pairs then masks, taps in row-major order), written with
+    ``F.grid_sample`` (bilinear, zero outside the image, like mmcv's
+    im2col) and a batched matrix product, so that PyTorch's vectorised CPU
+    kernels and autograd do the work.
+
+    Args:
+        x (Tensor): Input ``(N, C, H, W)``.
+        offset (Tensor): ``(N, 2 * G * kh * kw, Ho, Wo)``.
+        mask (Tensor): ``(N, G * kh * kw, Ho, Wo)``, already in [0, 1].
+        weight (Tensor): ``(C_out, C, kh, kw)``.
+        bias (Tensor, optional): ``(C_out, )``.
+        stride, padding, dilation: ``(h, w)`` pairs.
+        deform_groups (int): ``G``; must divide ``C``.
+
+    Returns:
+        Tensor: ``(N, C_out, Ho, Wo)``.
+    """
+    n, c, h, w = x.shape
+    c_out, _, kh, kw = weight.shape
+    taps = kh * kw
+    ho, wo = offset.shape[-2:]
+    arange = lambda size: torch.arange(size, device=x.device, dtype=x.dtype)  # noqa: E731,E501
+    # Sampling positions of every tap before the learned offsets.
+    base_y = (arange(ho) * stride[0] - padding[0]).view(1, ho, 1) + (
+        arange(kh) * dilation[0]).repeat_interleave(kw).view(taps, 1, 1)
+    base_x = (arange(wo) * stride[1] - padding[1]).view(1, 1, wo) + (
+        arange(kw) * dilation[1]).repeat(kh).view(taps, 1, 1)
+    offset = offset.view(n, deform_groups, taps, 2, ho, wo)
+    y = base_y + offset[:, :, :, 0]
+    x_pos = base_x + offset[:, :, :, 1]
+    # Pixel index -> grid_sample's [-1, 1] (align_corners=False).
+    grid = torch.stack([(2 * x_pos + 1) / w - 1, (2 * y + 1) / h - 1], -1)
+    sampled = F.grid_sample(
+        x.reshape(n * deform_groups, c // deform_groups, h, w),
+        grid.view(n * deform_groups, taps * ho, wo, 2),
+        mode='bilinear',
+        padding_mode='zeros',
+        align_corners=False)
+    sampled = sampled.view(n, deform_groups, c // deform_groups, taps, ho,
+                           wo)
+    mask = mask.view(n, deform_groups, 1, taps, ho, wo)
+    # In place when nothing needs the unmasked samples for a gradient: the
+    # sampled columns are the largest tensor here (C * kh * kw * Ho * Wo).
+    if torch.is_grad_enabled() and (sampled.requires_grad
+                                    or mask.requires_grad):
+        sampled = sampled * mask
+    else:
+        sampled.mul_(mask)
+    # The GEMM as a 1x1 convolution over the sampled columns: on CPU this
+    # runs through oneDNN, about twice as fast as torch.bmm here.
+    columns = sampled.view(n, c * taps, ho, wo)
+    return F.conv2d(columns, weight.reshape(c_out, c * taps, 1, 1), bias)
+
+
+@MODELS.register_module('FastDCNv2')
+class FastModulatedDeformConv2dPack(ModulatedDeformConv2dPack):
+    """mmcv's DCNv2 layer (``ModulatedDeformConv2dPack``), faster on CPU.
+
+    Same parameters, state dict and results as mmcv's layer. On CUDA it runs
+    mmcv's compiled kernel; on CPU it runs
+    :func:`modulated_deform_conv2d_sampled`, which we measured 2.4x (forward)
+    and 7.6x (forward + backward) faster than mmcv's CPU kernel on RCNet's
+    fusion convs (see docs/benchmarks.md). Grouped convolutions
+    (``groups > 1``) always use mmcv's kernel.
+
+    Build it with ``conv_cfg=dict(type='mmext.FastDCNv2', deform_groups=G)``.
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.conv_offset(x)
+        o1, o2, mask = torch.chunk(out, 3, dim=1)
+        offset = torch.cat((o1, o2), dim=1)
+        mask = torch.sigmoid(mask)
+        if x.is_cuda or self.groups != 1:
+            return modulated_deform_conv2d(x, offset, mask, self.weight,
+                                           self.bias, self.stride,
+                                           self.padding, self.dilation,
+                                           self.groups, self.deform_groups)
+        return modulated_deform_conv2d_sampled(x, offset, mask, self.weight,
+                                               self.bias, self.stride,
+                                               self.padding, self.dilation,
+                                               self.deform_groups)

@@ -1,0 +1,73 @@
+import pytest
+import torch
+from mmcv.ops import ModulatedDeformConv2dPack, modulated_deform_conv2d
+
+from mmext.ops import (FastModulatedDeformConv2dPack,
+                       modulated_deform_conv2d_sampled)
+
+
+def _inputs(n, c, h, w, c_out, k, stride, pad, dil, groups, offset_std):
+    torch.manual_seed(0)
+    ho = (h + 2 * pad - dil * (k - 1) - 1) // stride + 1
+    wo = (w + 2 * pad - dil * (k - 1) - 1) // stride + 1
+    x = torch.randn(n, c, h, w, dtype=torch.float64, requires_grad=True)
+    offset = (torch.randn(n, 2 * groups * k * k, ho, wo, dtype=torch.float64)
+              * offset_std).requires_grad_(True)
+    mask = torch.rand(n, groups * k * k, ho, wo,
+                      dtype=torch.float64).requires_grad_(True)
+    weight = torch.randn(c_out, c, k, k, dtype=torch.float64,
+                         requires_grad=True)
+    bias = torch.randn(c_out, dtype=torch.float64, requires_grad=True)
+    return x, offset, mask, weight, bias
+
+
+@pytest.mark.parametrize(
+    'h, w, k, stride, pad, dil, groups, offset_std',
+    [
+        (9, 11, 3, 1, 1, 1, 2, 1.0),  # RCNet's fusion convs
+        (8, 8, 3, 2, 1, 1, 1, 2.0),  # stride 2
+        (7, 10, 3, 1, 2, 2, 4, 0.5),  # dilation, more deformable groups
+        (5, 6, 1, 1, 0, 1, 1, 1.0),  # 1x1
+        (1, 7, 3, 1, 1, 1, 1, 3.0),  # a single row
+        (6, 6, 3, 1, 1, 1, 2, 8.0),  # offsets far outside the image
+    ])
+def test_matches_mmcv_kernel_forward_and_backward(h, w, k, stride, pad, dil,
+                                                  groups, offset_std):
+    args = _inputs(2, 8, h, w, 6, k, stride, pad, dil, groups, offset_std)
+    conv = dict(
+        stride=(stride, stride),
+        padding=(pad, pad),
+        dilation=(dil, dil),
+        deform_groups=groups)
+    ours = modulated_deform_conv2d_sampled(*args, **conv)
+    ref = modulated_deform_conv2d(*args, conv['stride'], conv['padding'],
+                                  conv['dilation'], 1, groups)
+    torch.testing.assert_close(ours, ref)
+    grad = torch.randn_like(ref)
+    ours_grads = torch.autograd.grad(ours, args, grad)
+    ref_grads = torch.autograd.grad(ref, args, grad)
+    for name, a, b in zip(('x', 'offset', 'mask', 'weight', 'bias'),
+                          ours_grads, ref_grads):
+        # offsets on exact integer positions have one-sided derivatives;
+        # random offsets never land there
+        torch.testing.assert_close(a, b, msg=f'grad of {name} differs')
+
+
+def test_zero_offsets_and_unit_mask_is_a_plain_convolution():
+    x, _, _, weight, bias = _inputs(1, 4, 6, 7, 3, 3, 1, 1, 1, 1, 0)
+    offset = torch.zeros(1, 18, 6, 7, dtype=torch.float64)
+    mask = torch.ones(1, 9, 6, 7, dtype=torch.float64)
+    out = modulated_deform_conv2d_sampled(x, offset, mask, weight, bias,
+                                          (1, 1), (1, 1), (1, 1), 1)
+    torch.testing.assert_close(out, torch.conv2d(x, weight, bias, padding=1))
+
+
+def test_layer_is_mmcv_layer_with_same_results():
+    torch.manual_seed(0)
+    fast = FastModulatedDeformConv2dPack(8, 8, 3, padding=1, deform_groups=2)
+    torch.nn.init.normal_(fast.conv_offset.weight, std=0.1)
+    mmcv_layer = ModulatedDeformConv2dPack(8, 8, 3, padding=1,
+                                           deform_groups=2)
+    mmcv_layer.load_state_dict(fast.state_dict())
+    x = torch.randn(2, 8, 10, 12)
+    torch.testing.assert_close(fast(x), mmcv_layer(x), rtol=1e-4, atol=1e-5)

@@ -1,0 +1,16 @@
+from conftest import run_tool
+
+
+def test_benchmark_prints_a_table_with_ratios_to_fpn():
+    proc = run_tool('tools/analysis_tools/benchmark_necks.py', '--sizes',
+                    '64x96', '--batch', '2', '--repeat', '1', '--necks',
+                    'FPN', 'RCNet',
+                    'RCNet w/o CSN')
+    lines = [line for line in proc.stdout.splitlines() if line.startswith('|')]
+    assert lines[0].startswith('| neck | params (M) | FLOPs (G)')
+    rows = {line.split('|')[1].strip(): line.split('|')[2:-1]
+            for line in lines[2:]}
+    assert set(rows) == {'FPN', 'RCNet', 'RCNet w/o CSN'}
+    assert float(rows['FPN'][3]) == 1.0 and float(rows['FPN'][5]) == 1.0
+    assert float(rows['RCNet'][0]) == 7.67  # params (M)
+    assert float(rows['RCNet w/o CSN'][0]) < float(rows['RCNet'][0])
