@@ -45,7 +45,8 @@ def test_plain_mmdet_config_uses_mmext_through_custom_imports(tmp_path):
     config = tmp_path / 'mmdet_style.py'
     config.write_text(
         "_base_ = 'mmdet::atss/atss_r50_fpn_1x_coco.py'\n"
-        "custom_imports = dict(imports=['mmext'], allow_failed_imports=False)\n"
+        "custom_imports = dict(imports=['mmext'], "
+        'allow_failed_imports=False)\n'
         "train_dataloader = dict(dataset=dict(type='mmext.DemoDetDataset'))\n")
     # A fresh interpreter that never imports mmext itself.
     code = ('import sys; from mmengine.config import Config; '

@@ -20,8 +20,9 @@ def modulated_deform_conv2d_sampled(x: Tensor, offset: Tensor, mask: Tensor,
     ``groups=1`` (offset and mask layouts included: per deformable group,
     ``(dy, dx)`` pairs then masks, taps in row-major order), written with
     ``F.grid_sample`` (bilinear, zero outside the image, like mmcv's
-    im2col) and a batched matrix product, so that PyTorch's vectorised CPU
-    kernels and autograd do the work.
+    im2col) and one matrix product (a 1x1 convolution over the sampled
+    columns), so that PyTorch's vectorised CPU kernels and autograd do the
+    work.
 
     Args:
         x (Tensor): Input ``(N, C, H, W)``.
@@ -78,9 +79,9 @@ class FastModulatedDeformConv2dPack(ModulatedDeformConv2dPack):
 
     Same parameters, state dict and results as mmcv's layer. On CUDA it runs
     mmcv's compiled kernel; on CPU it runs
-    :func:`modulated_deform_conv2d_sampled`, which we measured 2.4x (forward)
-    and 7.6x (forward + backward) faster than mmcv's CPU kernel on RCNet's
-    fusion convs (see docs/benchmarks.md). Grouped convolutions
+    :func:`modulated_deform_conv2d_sampled`, with which RCNet's neck runs
+    about 2x faster forward and 4-5x faster forward + backward than with
+    mmcv's CPU kernel (docs/benchmarks.md). Grouped convolutions
     (``groups > 1``) always use mmcv's kernel.
 
     Build it with ``conv_cfg=dict(type='mmext.FastDCNv2', deform_groups=G)``.

@@ -136,7 +136,7 @@ def main() -> None:
         hardware = f'CPU, {args.threads} threads'
     print(f'Necks on RetinaNet-R50 features, batch {args.batch}, {hardware}, '
           f'torch {torch.__version__}; median of {args.repeat} rounds; FLOPs '
-          'as counted by mmengine (mmcv ops such as DCNv2 are not counted)')
+          'as counted by mmengine (it skips mmcv\'s compiled ops)')
     for size in args.sizes:
         h, w = (int(v) for v in size.lower().split('x'))
         feats = backbone_features(h, w, args.batch, device)

@@ -1,4 +1,4 @@
-"""Write mmext's embedded demo detection set (COCO format) from real photographs.
+"""Write mmext's embedded demo detection set (COCO format) from photographs.
 
 Every pixel comes from photographs bundled with scikit-image (no download):
 textures (brick, grass, gravel, moon surface, Hubble deep field) become

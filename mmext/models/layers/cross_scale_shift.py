@@ -122,8 +122,11 @@ class CrossScaleShift(BaseModule):
             stacked[:, level] + mixer(shifted[:, level])
             for level, mixer in enumerate(self.level_mixers)
         ], dim=1)  # (N, L, C, H, W)
+        # context over positions of the scale-averaged map, and over levels
+        # of the spatially averaged features (as an (N, C, L, 1) map)
         spatial = self.spatial_context(mixed.mean(1))
-        scale = self.scale_context(mixed.mean((3, 4)).transpose(1, 2)[..., None])
+        scale = self.scale_context(
+            mixed.mean((3, 4)).transpose(1, 2)[..., None])
         refined = mixed + (spatial + scale)[:, None]
         return [
             feat + resize_to_level(

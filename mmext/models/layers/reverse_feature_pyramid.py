@@ -59,7 +59,6 @@ class FusionNode(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if num_inputs not in (2, 3):
             raise ValueError(f'num_inputs must be 2 or 3, got {num_inputs}')
-        self.num_inputs = num_inputs
         self.gates = nn.ModuleList(
             nn.Conv2d(2 * channels, 1, kernel_size=1)
             for _ in range(num_inputs - 1))

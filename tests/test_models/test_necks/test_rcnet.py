@@ -143,7 +143,7 @@ def test_bad_arguments(kwargs, message):
         RCNet(**args)
 
 
-def test_state_dict_round_trip_and_fpn_like_init():
+def test_authors_initialisation_and_state_dict_round_trip():
     neck = RCNet(IN_CHANNELS, 16, 5, start_level=1, add_extra_convs=True)
     neck.init_weights()
     node = neck.revfp.nodes[1]

@@ -1,0 +1,3 @@
+from .task_aligned_assigner import TaskAlignedAssigner
+
+__all__ = ['TaskAlignedAssigner']
