@@ -8,36 +8,31 @@ from torch import Tensor
 from mmext.registry import MODELS
 
 
-def modulated_deform_conv2d_sampled(x: Tensor, offset: Tensor, mask: Tensor,
-                                    weight: Tensor, bias: Optional[Tensor],
-                                    stride: Tuple[int, int],
-                                    padding: Tuple[int, int],
-                                    dilation: Tuple[int, int],
-                                    deform_groups: int) -> Tensor:
-    """Modulated deformable convolution (DCNv2) as sampling + one GEMM.
+def deformable_bilinear_sample(x: Tensor, offset: Tensor,
+                               kernel_size: Tuple[int, int],
+                               stride: Tuple[int, int],
+                               padding: Tuple[int, int],
+                               dilation: Tuple[int, int],
+                               deform_groups: int) -> Tensor:
+    """The samples a deformable convolution reads (its im2col columns).
 
-    The same function as mmcv's ``modulated_deform_conv2d`` with
-    ``groups=1`` (offset and mask layouts included: per deformable group,
-    ``(dy, dx)`` pairs then masks, taps in row-major order), written with
-    ``F.grid_sample`` (bilinear, zero outside the image, like mmcv's
-    im2col) and one matrix product (a 1x1 convolution over the sampled
-    columns), so that PyTorch's vectorised CPU kernels and autograd do the
-    work.
+    Each tap of the kernel at each output position reads the input at its
+    regular position plus a learned offset, bilinearly, zero outside the
+    image, exactly as mmcv's deformable im2col; offsets are laid out as in
+    mmcv: per deformable group, ``(dy, dx)`` pairs of the taps in row-major
+    order.
 
     Args:
         x (Tensor): Input ``(N, C, H, W)``.
         offset (Tensor): ``(N, 2 * G * kh * kw, Ho, Wo)``.
-        mask (Tensor): ``(N, G * kh * kw, Ho, Wo)``, already in [0, 1].
-        weight (Tensor): ``(C_out, C, kh, kw)``.
-        bias (Tensor, optional): ``(C_out, )``.
-        stride, padding, dilation: ``(h, w)`` pairs.
+        kernel_size, stride, padding, dilation: ``(h, w)`` pairs.
         deform_groups (int): ``G``; must divide ``C``.
 
     Returns:
-        Tensor: ``(N, C_out, Ho, Wo)``.
+        Tensor: ``(N, G, C // G, kh * kw, Ho, Wo)``.
     """
     n, c, h, w = x.shape
-    c_out, _, kh, kw = weight.shape
+    kh, kw = kernel_size
     taps = kh * kw
     ho, wo = offset.shape[-2:]
     arange = lambda size: torch.arange(size, device=x.device, dtype=x.dtype)  # noqa: E731,E501
@@ -57,8 +52,41 @@ def modulated_deform_conv2d_sampled(x: Tensor, offset: Tensor, mask: Tensor,
         mode='bilinear',
         padding_mode='zeros',
         align_corners=False)
-    sampled = sampled.view(n, deform_groups, c // deform_groups, taps, ho,
-                           wo)
+    return sampled.view(n, deform_groups, c // deform_groups, taps, ho, wo)
+
+
+def modulated_deform_conv2d_sampled(x: Tensor, offset: Tensor, mask: Tensor,
+                                    weight: Tensor, bias: Optional[Tensor],
+                                    stride: Tuple[int, int],
+                                    padding: Tuple[int, int],
+                                    dilation: Tuple[int, int],
+                                    deform_groups: int) -> Tensor:
+    """Modulated deformable convolution (DCNv2) as sampling + one GEMM.
+
+    The same function as mmcv's ``modulated_deform_conv2d`` with
+    ``groups=1`` (offset and mask layouts included), written with
+    :func:`deformable_bilinear_sample` and one matrix product (a 1x1
+    convolution over the sampled columns), so that PyTorch's vectorised CPU
+    kernels and autograd do the work.
+
+    Args:
+        x (Tensor): Input ``(N, C, H, W)``.
+        offset (Tensor): ``(N, 2 * G * kh * kw, Ho, Wo)``.
+        mask (Tensor): ``(N, G * kh * kw, Ho, Wo)``, already in [0, 1].
+        weight (Tensor): ``(C_out, C, kh, kw)``.
+        bias (Tensor, optional): ``(C_out, )``.
+        stride, padding, dilation: ``(h, w)`` pairs.
+        deform_groups (int): ``G``; must divide ``C``.
+
+    Returns:
+        Tensor: ``(N, C_out, Ho, Wo)``.
+    """
+    n, c = x.shape[:2]
+    c_out, _, kh, kw = weight.shape
+    taps = kh * kw
+    ho, wo = offset.shape[-2:]
+    sampled = deformable_bilinear_sample(x, offset, (kh, kw), stride,
+                                         padding, dilation, deform_groups)
     mask = mask.view(n, deform_groups, 1, taps, ho, wo)
     # In place when nothing needs the unmasked samples for a gradient: the
     # sampled columns are the largest tensor here (C * kh * kw * Ho * Wo).

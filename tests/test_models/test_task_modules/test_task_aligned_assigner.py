@@ -126,18 +126,25 @@ def test_equal_iou_goes_to_the_first_gt_as_in_mmdet():
     assert (result.gt_inds == 5).any() and not (result.gt_inds == 7).any()
 
 
-def test_tood_config_trains_with_this_assigner():
+@pytest.mark.parametrize('config', [
+    'tood/tood_r50_fpn_1x_coco.py',
+    'tood/tood_r50_fpn_anchor-based_1x_coco.py',
+    'tood/tood_r101_fpn_ms-2x_coco.py',
+    'tood/tood_r18_fpn_demo.py',
+])
+def test_tood_configs_use_mmext_head_and_assigner(config):
     import os.path as osp
 
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
+    from mmext.models.dense_heads import TOODHead
     from mmext.registry import MODELS
     root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(__file__))))
-    cfg = Config.fromfile(
-        osp.join(root, 'configs/tood/tood_r50_fpn_1x_coco.py'))
+    cfg = Config.fromfile(osp.join(root, 'configs', config))
     init_default_scope(cfg.default_scope)
     model = MODELS.build(cfg.model)
+    assert type(model.bbox_head) is TOODHead
     # mmdet's TOODHead: ATSS for the first epochs, then task alignment
     assert type(model.bbox_head.alignment_assigner) is TaskAlignedAssigner
     assert model.bbox_head.alignment_assigner.topk == 13

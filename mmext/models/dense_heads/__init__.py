@@ -1,0 +1,3 @@
+from .tood_head import TOODHead
+
+__all__ = ['TOODHead']
