@@ -69,7 +69,7 @@ else
     WHEEL=$(ls "$CACHE_DIR"/onedl_mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
     if [ -z "$WHEEL" ]; then
         echo "[setup]     no cached wheel in $CACHE_DIR: building from source" \
-             "(about 12 minutes on 2 cores)"
+             "(about 14 minutes on 2 cores)"
         mkdir -p "$CACHE_DIR"
         MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" wheel -qq \
             --no-build-isolation --no-deps -w "$CACHE_DIR" \
