@@ -1,5 +1,8 @@
 from .dataset_paths import check_dataset_paths
 from .runner_builder import build_runner
 from .setup_env import register_all_modules
+from .timing import time_ms
 
-__all__ = ['build_runner', 'check_dataset_paths', 'register_all_modules']
+__all__ = [
+    'build_runner', 'check_dataset_paths', 'register_all_modules', 'time_ms'
+]

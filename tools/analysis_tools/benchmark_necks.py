@@ -12,7 +12,6 @@ every neck once, so that the machine's drift hits them alike. On the CPU with
 """
 import argparse
 import statistics
-import time
 from typing import Callable, Dict, List, Tuple
 
 import torch
@@ -20,6 +19,7 @@ from mmengine.analysis import FlopAnalyzer
 from mmengine.logging import MMLogger
 
 from mmext.registry import MODELS
+from mmext.utils import time_ms
 
 RETINANET_NECK = dict(
     in_channels=[256, 512, 1024, 2048],
@@ -66,16 +66,6 @@ def backbone_features(h: int, w: int, batch: int,
         for c, s in zip(RETINANET_NECK['in_channels'], (4, 8, 16, 32)))
 
 
-def time_once(fn: Callable[[], None], device: str) -> float:
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    fn()
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    return (time.perf_counter() - start) * 1000
-
-
 def count_flops(neck: torch.nn.Module, feats: tuple) -> float:
     analyzer = FlopAnalyzer(neck, (feats, ))
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
@@ -106,11 +96,11 @@ def measure_all(names: List[str], feats: tuple,
     for mode, make_fn in (('forward', forward), ('train', train_step)):
         for neck in necks.values():
             neck.train(mode == 'train')
-            time_once(make_fn(neck), args.device)  # warm-up
+            time_ms(make_fn(neck), args.device)  # warm-up
         for _ in range(args.repeat):
             for name, neck in necks.items():
                 results[name][mode].append(
-                    time_once(make_fn(neck), args.device))
+                    time_ms(make_fn(neck), args.device))
     for name, neck in necks.items():
         neck.eval()
         with torch.no_grad():

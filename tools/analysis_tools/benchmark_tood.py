@@ -19,9 +19,10 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 
 import torch
+
+from mmext.utils import time_ms
 
 IMPLS = ('mmdet', 'mmext')
 
@@ -98,17 +99,8 @@ def build_head(impl: str, device: str) -> torch.nn.Module:
     return head.to(device)
 
 
-def time_ms(fn, repeat: int, cuda: bool) -> float:
-    times = []
-    for _ in range(repeat):
-        if cuda:
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if cuda:
-            torch.cuda.synchronize()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def median_ms(fn, repeat: int, device: str) -> float:
+    return statistics.median(time_ms(fn, device) for _ in range(repeat))
 
 
 def head_times(gt, h: int, w: int, args) -> dict:
@@ -124,7 +116,6 @@ def head_times(gt, h: int, w: int, args) -> dict:
         for s in (8, 16, 32, 64, 128))
     metas = [dict(img_shape=(h, w), pad_shape=(h, w), scale_factor=(1, 1))]
     MessageHub.get_current_instance().update_info('epoch', 4)
-    cuda = args.device.startswith('cuda')
 
     def forward(head) -> None:
         with torch.no_grad():
@@ -142,7 +133,7 @@ def head_times(gt, h: int, w: int, args) -> dict:
         for _ in range(args.repeat):
             for impl, head in heads.items():
                 times[impl][key].append(
-                    time_ms(lambda: fn(head), 1, cuda))
+                    time_ms(lambda: fn(head), args.device))
     return {
         impl: {key: statistics.median(v)
                for key, v in t.items()}
@@ -176,7 +167,8 @@ def worker(args: argparse.Namespace) -> None:
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
     result = dict(
-        time=time_ms(lambda: assigner.assign(pred, gt), args.repeat, cuda),
+        time=median_ms(lambda: assigner.assign(pred, gt), args.repeat,
+                       args.device),
         peak=peak / 2**20,
         priors=pred.priors.size(0))
     print(json.dumps(result))
