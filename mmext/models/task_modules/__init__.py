@@ -1,1 +1,2 @@
 from .assigners import *  # noqa: F401,F403
+from .pseudo_label import *  # noqa: F401,F403

@@ -1,0 +1,74 @@
+# Supervised-only baseline of the MixTeacher demo: Faster R-CNN R-18 FPN from
+# scratch on the 10% labeled split of mmext's demo set (32 of 320 images,
+# written by tools/dataset_converters/split_coco_semi.py, see README.md), for
+# the same iterations and labeled batch as the MixTeacher demo.
+_base_ = [
+    'mmdet::_base_/models/faster-rcnn_r50_fpn.py',
+    '../_base_/datasets/demo_det.py', '../_base_/default_runtime.py'
+]
+
+model = dict(
+    data_preprocessor=dict(pad_size_divisor=32),
+    # Group norm: the demo trains from scratch with 2 labeled images a batch.
+    backbone=dict(
+        depth=18,
+        out_indices=(1, 2, 3),
+        frozen_stages=-1,
+        norm_cfg=dict(type='GN', num_groups=32, requires_grad=True),
+        norm_eval=False,
+        init_cfg=None),
+    neck=dict(in_channels=[128, 256, 512], out_channels=128, num_outs=5,
+              start_level=0, add_extra_convs='on_output'),
+    rpn_head=dict(
+        in_channels=128,
+        feat_channels=128,
+        # Demo objects are 10-200 px in 256 px images.
+        anchor_generator=dict(scales=[4], strides=[8, 16, 32, 64, 128])),
+    roi_head=dict(
+        # mmcv's CPU RoIAlign is slow with adaptive sampling (ratio 0).
+        bbox_roi_extractor=dict(
+            roi_layer=dict(sampling_ratio=2),
+            out_channels=128,
+            featmap_strides=[8, 16, 32, 64]),
+        bbox_head=dict(in_channels=128, fc_out_channels=256, num_classes=6)),
+    # Few objects per image: fewer proposals and sampled RoIs than on COCO.
+    train_cfg=dict(
+        rpn_proposal=dict(max_per_img=300),
+        rcnn=dict(sampler=dict(num=128))),
+    test_cfg=dict(rpn=dict(max_per_img=300), rcnn=dict(score_thr=0.05)))
+
+semi_ann_file = 'semi_anns/instances_train.1@10.json'
+labeled_batch_size = 2
+train_dataloader = dict(
+    batch_size=labeled_batch_size,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(ann_file=semi_ann_file))
+
+max_iters = 500
+train_cfg = dict(
+    type='IterBasedTrainLoop',
+    max_iters=max_iters,
+    val_interval=max_iters)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+    clip_grad=dict(max_norm=10, norm_type=2))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=False,
+        begin=0,
+        end=max_iters,
+        eta_min_ratio=0.05)
+]
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=200,
+        max_keep_ckpts=1))
+log_processor = dict(by_epoch=False, window_size=20)
