@@ -46,7 +46,7 @@ HOOKS = _child('hook', MMDET_HOOKS, 'mmdet.engine.hooks',
 DATASETS = _child('dataset', MMDET_DATASETS, 'mmdet.datasets',
                   'mmext.datasets')
 DATA_SAMPLERS = _child('data sampler', MMDET_DATA_SAMPLERS,
-                       'mmdet.datasets.samplers')
+                       'mmdet.datasets.samplers', 'mmext.datasets')
 TRANSFORMS = _child('transform', MMDET_TRANSFORMS,
                     'mmdet.datasets.transforms', 'mmext.datasets')
 MODELS = _child('model', MMDET_MODELS, 'mmdet.models', 'mmext.models',

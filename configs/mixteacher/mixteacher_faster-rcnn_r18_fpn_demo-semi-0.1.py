@@ -107,14 +107,18 @@ unlabeled_dataset = dict(
     filter_cfg=dict(filter_empty_gt=False),
     pipeline=unsup_pipeline)
 # 2 labeled + 4 unlabeled images a batch (the paper's 1:4 ratio, with the
-# baseline's labeled batch).
+# baseline's labeled batch); a fixed sampler seed makes --resume continue the
+# data stream where it stopped.
 train_dataloader = dict(
     _delete_=True,
     batch_size=6,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(
-        type='GroupMultiSourceSampler', batch_size=6, source_ratio=[2, 4]),
+        type='ResumableGroupMultiSourceSampler',
+        batch_size=6,
+        source_ratio=[2, 4],
+        seed=0),
     dataset=dict(
         type='ConcatDataset', datasets=[labeled_dataset, unlabeled_dataset]))
 

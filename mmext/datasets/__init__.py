@@ -1,3 +1,4 @@
 from .demo_det import DemoDetDataset
+from .samplers import ResumableGroupMultiSourceSampler
 
-__all__ = ['DemoDetDataset']
+__all__ = ['DemoDetDataset', 'ResumableGroupMultiSourceSampler']

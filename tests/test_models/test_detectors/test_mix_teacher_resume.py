@@ -1,0 +1,88 @@
+"""Resuming MixTeacher training restores teacher, student, the EMA state and
+the data sampler's position."""
+import copy
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+
+from conftest import run_tool
+from mmext.utils import build_runner
+
+CONFIG = 'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_demo-semi-0.1.py'
+
+
+class Recorder(Hook):
+    """Keeps the images of each iteration and the weights at train start."""
+
+    def __init__(self):
+        self.images = {}
+        self.start_state = None
+
+    def before_train(self, runner):
+        self.start_state = copy.deepcopy(runner.model.state_dict())
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        self.images[runner.iter] = [
+            s.img_path for branch in data_batch['data_samples'].values()
+            for s in branch if s is not None
+        ]
+
+
+def make_cfg(data_root, work_dir, resume_from=None):
+    cfg = Config.fromfile(CONFIG)
+    split = 'semi_anns/instances_train.1@50'
+    labeled, unlabeled = cfg.train_dataloader.dataset.datasets
+    labeled.update(data_root=data_root, ann_file=f'{split}.json')
+    unlabeled.update(data_root=data_root, ann_file=f'{split}-unlabeled.json')
+    cfg.train_dataloader.update(
+        batch_size=3, num_workers=0, persistent_workers=False)
+    cfg.train_dataloader.sampler.update(batch_size=3, source_ratio=[1, 2])
+    cfg.model.semi_train_cfg.update(unsup_start_iter=0, unsup_warmup_iters=0)
+    cfg.train_cfg.update(max_iters=4, val_interval=100)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    cfg.param_scheduler = None
+    cfg.default_hooks.checkpoint.update(interval=2, max_keep_ckpts=-1)
+    cfg.work_dir = work_dir
+    if resume_from:
+        cfg.update(load_from=resume_from, resume=True)
+    return cfg
+
+
+def train(cfg) -> Recorder:
+    runner = build_runner(cfg)
+    recorder = Recorder()
+    runner.register_hook(recorder)
+    runner.train()
+    return recorder
+
+
+def test_resume_restores_teacher_student_ema_and_sampler(
+        demo_data_root, tmp_path):
+    run_tool('tools/dataset_converters/split_coco_semi.py',
+             osp.join(demo_data_root, 'annotations', 'instances_train.json'),
+             '--out-dir', osp.join(demo_data_root, 'semi_anns'), '--percents',
+             '50', '--folds', '1')
+    full = train(make_cfg(demo_data_root, str(tmp_path / 'full')))
+    ckpt_path = str(tmp_path / 'full' / 'iter_2.pth')
+    ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=False)
+    assert ckpt['meta']['iter'] == 2
+    saved = ckpt['state_dict']
+    assert any(k.startswith('teacher.') for k in saved)
+    assert any(k.startswith('student.') for k in saved)
+
+    resumed = train(
+        make_cfg(demo_data_root, str(tmp_path / 'resumed'), ckpt_path))
+    start = resumed.start_state
+    for name, value in saved.items():
+        assert torch.equal(start[name], value), name
+    # The teacher is the saved EMA, not re-copied from the student.
+    fusion = 'fusion.scale_weights.2.weight'
+    assert not torch.equal(start[f'teacher.{fusion}'],
+                           start[f'student.{fusion}'])
+    # Iterations 3 and 4 read the same images as without the interruption.
+    assert sorted(resumed.images) == [2, 3]
+    assert resumed.images == {i: full.images[i] for i in (2, 3)}
+    assert osp.isfile(tmp_path / 'resumed' / 'iter_4.pth')
