@@ -14,6 +14,10 @@ setup:
 data: setup
 	@echo "[data] writing the embedded demo set to data/demo_det"
 	@$(PY) tools/misc/make_demo_data.py --out-dir data/demo_det
+	@echo "[data] writing its 10% labeled split to data/demo_det/semi_anns"
+	@$(PY) tools/dataset_converters/split_coco_semi.py \
+		data/demo_det/annotations/instances_train.json \
+		--out-dir data/demo_det/semi_anns --percents 10 --folds 1
 
 demo: data
 	@PY=$(PY) bash tools/misc/run_demo.sh $(DEMO_CONFIG) $(DEMO_WORK_DIR)

@@ -4,7 +4,10 @@ from typing import Iterator, Tuple
 from mmengine.config import Config, ConfigDict
 
 DEMO_DATA_HINT = ('The embedded demo data is written by '
-                  '`python tools/misc/make_demo_data.py` (or `make data`).')
+                  '`python tools/misc/make_demo_data.py`, its semi-supervised '
+                  'splits (semi_anns/) by '
+                  '`tools/dataset_converters/split_coco_semi.py`; '
+                  '`make data` runs both.')
 
 
 def _leaf_datasets(dataset: ConfigDict,

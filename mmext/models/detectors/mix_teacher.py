@@ -102,6 +102,7 @@ class MixTeacher(SoftTeacher):
             pseudo_samples, batch_info = self.get_pseudo_instances(
                 multi_batch_inputs['unsup_teacher'],
                 multi_batch_data_samples['unsup_teacher'])
+            losses.update(self.pseudo_label_stats(pseudo_samples))
             student_samples = self.project_pseudo_instances(
                 pseudo_samples, multi_batch_data_samples['unsup_student'])
             losses.update(
@@ -110,6 +111,20 @@ class MixTeacher(SoftTeacher):
                         multi_batch_inputs['unsup_student'], student_samples,
                         batch_info), factor))
         return losses
+
+    def pseudo_label_stats(self, batch_data_samples: SampleList) -> dict:
+        """Pseudo labels per image passing ``cls_pseudo_thr``, and promoted
+        ones, for the training log (keys without 'loss' are only logged)."""
+        instances = [samples.gt_instances for samples in batch_data_samples]
+        confident = sum(
+            int((inst.scores > self.semi_train_cfg.cls_pseudo_thr).sum())
+            for inst in instances)
+        stats = dict(unsup_pseudo_labels=confident / len(instances))
+        if self.miner is not None:
+            promoted = sum(int(inst.promoted.sum()) for inst in instances)
+            stats['unsup_promoted_labels'] = promoted / len(instances)
+        device = self.data_preprocessor.device
+        return {k: torch.tensor(v, device=device) for k, v in stats.items()}
 
     @torch.no_grad()
     def get_pseudo_instances(

@@ -78,6 +78,8 @@ def test_batch_without_any_pseudo_label():
         assert f'sup_loss_cls_{scale}' in losses
     assert torch.isfinite(total(losses))
     assert losses['unsup_loss_bbox_mixed'].item() == 0
+    assert losses['unsup_pseudo_labels'].item() == 0
+    assert losses['unsup_promoted_labels'].item() == 0
     total(losses).backward()
 
 
@@ -131,6 +133,9 @@ def test_promoted_marks_follow_the_rescored_scores():
         assert torch.equal(instances.promoted, expected)
         promoted_any |= bool(expected.any())
     assert promoted_any
+    stats = model.pseudo_label_stats(pseudo)
+    assert stats['unsup_promoted_labels'].item() == sum(
+        int(s.gt_instances.promoted.sum()) for s in pseudo) / 2
 
 
 def test_promoted_boxes_reach_the_classification_loss(monkeypatch):

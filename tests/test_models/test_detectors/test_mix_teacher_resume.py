@@ -1,7 +1,8 @@
 """Resuming MixTeacher training restores teacher, student, the EMA state and
-the data sampler's position."""
+the data sampler's position; tools/test.py evaluates teacher or student."""
 import copy
 import os.path as osp
+import pickle
 
 import torch
 from mmengine.config import Config
@@ -42,7 +43,10 @@ def make_cfg(data_root, work_dir, resume_from=None):
     cfg.model.semi_train_cfg.update(unsup_start_iter=0, unsup_warmup_iters=0)
     cfg.train_cfg.update(max_iters=4, val_interval=100)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
+    cfg.test_dataloader.dataset.data_root = data_root
+    cfg.test_evaluator.ann_file = osp.join(data_root, 'annotations',
+                                           'instances_val.json')
     cfg.param_scheduler = None
     cfg.default_hooks.checkpoint.update(interval=2, max_keep_ckpts=-1)
     cfg.work_dir = work_dir
@@ -86,3 +90,31 @@ def test_resume_restores_teacher_student_ema_and_sampler(
     assert sorted(resumed.images) == [2, 3]
     assert resumed.images == {i: full.images[i] for i in (2, 3)}
     assert osp.isfile(tmp_path / 'resumed' / 'iter_4.pth')
+
+
+def test_tools_test_evaluates_teacher_or_student(demo_data_root, tmp_path):
+    run_tool('tools/dataset_converters/split_coco_semi.py',
+             osp.join(demo_data_root, 'annotations', 'instances_train.json'),
+             '--out-dir', osp.join(demo_data_root, 'semi_anns'), '--percents',
+             '50', '--folds', '1')
+    cfg = make_cfg(demo_data_root, str(tmp_path / 'train'))
+    cfg.train_cfg.max_iters = 2
+    # Keep every box, so that teacher and student predictions can differ.
+    cfg.model.detector.test_cfg.rcnn.score_thr = 0.0
+    train(cfg)
+    config = str(tmp_path / 'mixteacher_small.py')
+    cfg.dump(config)
+    ckpt = str(tmp_path / 'train' / 'iter_2.pth')
+    predictions = {}
+    for module in ('teacher', 'student'):
+        out = str(tmp_path / f'{module}.pkl')
+        proc = run_tool('tools/test.py', config, ckpt, '--work-dir',
+                        str(tmp_path / module), '--out', out, '--cfg-options',
+                        f'model.semi_test_cfg.predict_on={module}')
+        assert 'coco/bbox_mAP' in proc.stdout
+        with open(out, 'rb') as f:
+            predictions[module] = pickle.load(f)
+    assert len(predictions['teacher']) == 8
+    teacher, student = (predictions[m][0]['pred_instances']['scores']
+                        for m in ('teacher', 'student'))
+    assert not torch.equal(teacher, student)
