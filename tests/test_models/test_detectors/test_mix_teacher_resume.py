@@ -4,6 +4,7 @@ import copy
 import os.path as osp
 import pickle
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
@@ -31,9 +32,20 @@ class Recorder(Hook):
         ]
 
 
-def make_cfg(data_root, work_dir, resume_from=None):
+@pytest.fixture(scope='module')
+def split_dir(demo_data_root, tmp_path_factory) -> str:
+    """A 50% labeled split of the small demo set (outside its folder)."""
+    out = str(tmp_path_factory.mktemp('semi_anns'))
+    run_tool('tools/dataset_converters/split_coco_semi.py',
+             osp.join(demo_data_root, 'annotations', 'instances_train.json'),
+             '--out-dir', out, '--percents', '50', '--folds', '1')
+    return out
+
+
+def make_cfg(data_root, split_dir, work_dir, resume_from=None):
     cfg = Config.fromfile(CONFIG)
-    split = 'semi_anns/instances_train.1@50'
+    # Absolute paths: BaseDataset joins them to data_root unchanged.
+    split = osp.join(split_dir, 'instances_train.1@50')
     labeled, unlabeled = cfg.train_dataloader.dataset.datasets
     labeled.update(data_root=data_root, ann_file=f'{split}.json')
     unlabeled.update(data_root=data_root, ann_file=f'{split}-unlabeled.json')
@@ -64,12 +76,8 @@ def train(cfg) -> Recorder:
 
 
 def test_resume_restores_teacher_student_ema_and_sampler(
-        demo_data_root, tmp_path):
-    run_tool('tools/dataset_converters/split_coco_semi.py',
-             osp.join(demo_data_root, 'annotations', 'instances_train.json'),
-             '--out-dir', osp.join(demo_data_root, 'semi_anns'), '--percents',
-             '50', '--folds', '1')
-    full = train(make_cfg(demo_data_root, str(tmp_path / 'full')))
+        demo_data_root, split_dir, tmp_path):
+    full = train(make_cfg(demo_data_root, split_dir, str(tmp_path / 'full')))
     ckpt_path = str(tmp_path / 'full' / 'iter_2.pth')
     ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=False)
     assert ckpt['meta']['iter'] == 2
@@ -78,7 +86,8 @@ def test_resume_restores_teacher_student_ema_and_sampler(
     assert any(k.startswith('student.') for k in saved)
 
     resumed = train(
-        make_cfg(demo_data_root, str(tmp_path / 'resumed'), ckpt_path))
+        make_cfg(demo_data_root, split_dir, str(tmp_path / 'resumed'),
+                 ckpt_path))
     start = resumed.start_state
     for name, value in saved.items():
         assert torch.equal(start[name], value), name
@@ -92,12 +101,9 @@ def test_resume_restores_teacher_student_ema_and_sampler(
     assert osp.isfile(tmp_path / 'resumed' / 'iter_4.pth')
 
 
-def test_tools_test_evaluates_teacher_or_student(demo_data_root, tmp_path):
-    run_tool('tools/dataset_converters/split_coco_semi.py',
-             osp.join(demo_data_root, 'annotations', 'instances_train.json'),
-             '--out-dir', osp.join(demo_data_root, 'semi_anns'), '--percents',
-             '50', '--folds', '1')
-    cfg = make_cfg(demo_data_root, str(tmp_path / 'train'))
+def test_tools_test_evaluates_teacher_or_student(demo_data_root, split_dir,
+                                                 tmp_path):
+    cfg = make_cfg(demo_data_root, split_dir, str(tmp_path / 'train'))
     cfg.train_cfg.max_iters = 2
     # Keep every box, so that teacher and student predictions can differ.
     cfg.model.detector.test_cfg.rcnn.score_thr = 0.0
