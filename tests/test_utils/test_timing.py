@@ -1,3 +1,5 @@
+import subprocess
+import sys
 import time
 
 from mmext.utils import time_ms
@@ -8,3 +10,14 @@ def test_time_ms_measures_one_call_in_milliseconds():
     elapsed = time_ms(lambda: (calls.append(1), time.sleep(0.02)))
     assert calls == [1]
     assert 20 <= elapsed < 1000
+
+
+def test_peak_memory_mib_sees_a_256_mib_tensor():
+    # A fresh process: the maximum resident set only grows past its peak.
+    code = ('import torch; from mmext.utils import peak_memory_mib; '
+            'print(peak_memory_mib(lambda: torch.ones(64 * 2**20).add_(1)))')
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         check=True)
+    assert 200 < float(out.stdout) < 1024

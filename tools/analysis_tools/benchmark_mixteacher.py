@@ -19,7 +19,6 @@ docs/benchmarks.md records)::
 import argparse
 import copy
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import sys
 import numpy as np
 import torch
 
-from mmext.utils import time_ms
+from mmext.utils import peak_memory_mib, time_ms
 
 IMPLS = ('mmdet', 'mmext')
 DEMO_CONFIG = ('configs/mixteacher/'
@@ -124,24 +123,12 @@ def worker(args: argparse.Namespace) -> None:
     model.train()
     train_step(model, make_batch(model, 64, 64, args))  # load code paths
     batch = make_batch(model, h, w, args)
-    cuda = args.device.startswith('cuda')
-    if cuda:
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
-    else:
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    train_step(model, batch)
-    if cuda:
-        torch.cuda.synchronize()
-        peak = torch.cuda.max_memory_allocated() - base
-    else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
+    peak = peak_memory_mib(lambda: train_step(model, batch), args.device)
     times = [
         time_ms(lambda: train_step(model, batch), args.device)
         for _ in range(args.repeat)
     ]
-    print(json.dumps(dict(time=statistics.median(times), peak=peak / 2**20)))
+    print(json.dumps(dict(time=statistics.median(times), peak=peak)))
 
 
 def measure(impl: str, image: str, args: argparse.Namespace) -> dict:

@@ -15,14 +15,13 @@ Example (what docs/benchmarks.md records)::
 """
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
 
 import torch
 
-from mmext.utils import time_ms
+from mmext.utils import peak_memory_mib, time_ms
 
 IMPLS = ('mmdet', 'mmext')
 
@@ -153,23 +152,11 @@ def worker(args: argparse.Namespace) -> None:
     pred, gt = make_inputs(num_gts, h, w, args.device)
     small_pred, small_gt = make_inputs(1, 64, 64, args.device)
     assigner.assign(small_pred, small_gt)  # load code paths
-    cuda = args.device.startswith('cuda')
-    if cuda:
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
-    else:
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    assigner.assign(pred, gt)
-    if cuda:
-        torch.cuda.synchronize()
-        peak = torch.cuda.max_memory_allocated() - base
-    else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
+    peak = peak_memory_mib(lambda: assigner.assign(pred, gt), args.device)
     result = dict(
         time=median_ms(lambda: assigner.assign(pred, gt), args.repeat,
                        args.device),
-        peak=peak / 2**20,
+        peak=peak,
         priors=pred.priors.size(0))
     print(json.dumps(result))
 
