@@ -18,11 +18,24 @@ def time_ms(fn: Callable[[], None], device: str = 'cpu') -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def _proc_status_kib(key: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1])
+    raise KeyError(key)
+
+
 def peak_memory_mib(fn: Callable[[], None], device: str = 'cpu') -> float:
-    """Memory ``fn()`` needs at its peak, in MiB: on CUDA the growth of
-    ``torch.cuda.max_memory_allocated`` during the call, on CPU the growth of
-    the process' maximum resident set (so only a call that goes beyond the
-    process' earlier peak counts: measure in a fresh process)."""
+    """Memory ``fn()`` needs at its peak, in MiB, above what was in use
+    before the call.
+
+    CUDA: the growth of ``torch.cuda.max_memory_allocated``. CPU on Linux:
+    the resident-set high-water mark (``VmHWM``, reset through
+    ``/proc/self/clear_refs`` before the call) minus the resident set before
+    it. Elsewhere: the growth of ``getrusage``'s maximum resident set, which
+    only sees a call that goes beyond the process' earlier peak.
+    """
     if device.startswith('cuda'):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -30,6 +43,14 @@ def peak_memory_mib(fn: Callable[[], None], device: str = 'cpu') -> float:
         fn()
         torch.cuda.synchronize()
         return (torch.cuda.max_memory_allocated() - base) / 2**20
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    fn()
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')  # reset the high-water mark to the current RSS
+        base = _proc_status_kib('VmRSS')
+        fn()
+        return (_proc_status_kib('VmHWM') - base) / 1024
+    except OSError:
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        fn()
+        return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss -
+                base) / 1024

@@ -8,9 +8,10 @@ unlabeled images and the student's pseudo-label losses, then backward (no
 optimiser step). The teachers are untrained, so thresholds are lowered to give
 every unlabeled image ``--pseudo-labels`` pseudo labels, and every one of them
 is a mining candidate (mining's worst case). Each model runs in a fresh
-process: time is the median of ``--repeat`` steps, peak memory the growth of
-the process' maximum resident set (CPU) or ``max_memory_allocated`` (CUDA)
-during the first step, after a warm-up step on 64x64 images. Example (what
+process, after a warm-up step on 64x64 images: time is the median of
+``--repeat`` steps, peak memory what the first step needs at its peak above
+what was in use before it (``mmext.utils.peak_memory_mib``: resident-set
+high-water mark on CPU, ``max_memory_allocated`` on CUDA). Example (what
 docs/benchmarks.md records)::
 
     python tools/analysis_tools/benchmark_mixteacher.py \\

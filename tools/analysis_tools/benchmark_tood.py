@@ -4,11 +4,12 @@ TOOD R-50's head (256 channels, 6 stacked convs, 80 classes) on FPN features
 of an 800x1333 image (about 22k priors) with 10 / 100 / 500 GT boxes, in the
 task-aligned stage: head forward time, training-step time (forward, loss,
 backward) and the assigner's time and peak memory, medians of ``--repeat``.
-Each assigner measurement runs in a fresh process, so that peaks do not mask
-each other: on the CPU the peak is the growth of the process' maximum
-resident set during one assignment, on CUDA it is
-``torch.cuda.max_memory_allocated``. The two heads (same weights) are timed in
-one process, alternately, so that the machine's drift hits both alike.
+Each assigner measurement runs in a fresh process; its peak is what one
+assignment needs above what was in use before it
+(``mmext.utils.peak_memory_mib``: resident-set high-water mark on the CPU,
+``torch.cuda.max_memory_allocated`` on CUDA). The two heads (same weights)
+are timed in one process, alternately, so that the machine's drift hits both
+alike.
 Example (what docs/benchmarks.md records)::
 
     python tools/analysis_tools/benchmark_tood.py --num-gts 10 100 500
