@@ -1,9 +1,9 @@
 from .dataset_paths import check_dataset_paths
 from .runner_builder import build_runner
 from .setup_env import register_all_modules
-from .timing import peak_memory_mib, time_ms
+from .timing import describe_device, peak_memory_mib, time_ms
 
 __all__ = [
-    'build_runner', 'check_dataset_paths', 'peak_memory_mib',
-    'register_all_modules', 'time_ms'
+    'build_runner', 'check_dataset_paths', 'describe_device',
+    'peak_memory_mib', 'register_all_modules', 'time_ms'
 ]

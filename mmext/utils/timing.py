@@ -54,3 +54,11 @@ def peak_memory_mib(fn: Callable[[], None], device: str = 'cpu') -> float:
         fn()
         return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss -
                 base) / 1024
+
+
+def describe_device(device: str, threads: int) -> str:
+    """What a benchmark ran on, for its table's caption: the GPU's name on
+    CUDA, else the CPU thread count."""
+    if device.startswith('cuda'):
+        return torch.cuda.get_device_name(device)
+    return f'CPU, {threads} threads'

@@ -2,7 +2,7 @@ import subprocess
 import sys
 import time
 
-from mmext.utils import time_ms
+from mmext.utils import describe_device, time_ms
 
 
 def test_time_ms_measures_one_call_in_milliseconds():
@@ -22,3 +22,7 @@ def test_peak_memory_mib_sees_a_256_mib_tensor_after_a_larger_one():
                          text=True,
                          check=True)
     assert 200 < float(out.stdout) < 400
+
+
+def test_describe_device_names_the_cpu_threads():
+    assert describe_device('cpu', 2) == 'CPU, 2 threads'

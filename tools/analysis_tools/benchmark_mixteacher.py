@@ -27,7 +27,7 @@ import sys
 import numpy as np
 import torch
 
-from mmext.utils import peak_memory_mib, time_ms
+from mmext.utils import describe_device, peak_memory_mib, time_ms
 
 IMPLS = ('mmdet', 'mmext')
 DEMO_CONFIG = ('configs/mixteacher/'
@@ -153,8 +153,7 @@ def main() -> None:
     if args.worker:
         worker(args)
         return
-    hardware = torch.cuda.get_device_name(args.device) if \
-        args.device.startswith('cuda') else f'CPU, {args.threads} threads'
+    hardware = describe_device(args.device, args.threads)
     print(f'Training step of mmdet SoftTeacher vs mmext MixTeacher, '
           f'{args.config}, {args.labeled} labeled + {args.unlabeled} '
           f'unlabeled images, {args.pseudo_labels} pseudo labels an image, '

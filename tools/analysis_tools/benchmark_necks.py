@@ -19,7 +19,7 @@ from mmengine.analysis import FlopAnalyzer
 from mmengine.logging import MMLogger
 
 from mmext.registry import MODELS
-from mmext.utils import time_ms
+from mmext.utils import describe_device, time_ms
 
 RETINANET_NECK = dict(
     in_channels=[256, 512, 1024, 2048],
@@ -120,10 +120,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     device = args.device
-    if device.startswith('cuda'):
-        hardware = torch.cuda.get_device_name(device)
-    else:
-        hardware = f'CPU, {args.threads} threads'
+    hardware = describe_device(device, args.threads)
     print(f'Necks on RetinaNet-R50 features, batch {args.batch}, {hardware}, '
           f'torch {torch.__version__}; median of {args.repeat} rounds; FLOPs '
           'as counted by mmengine (it skips mmcv\'s compiled ops)')

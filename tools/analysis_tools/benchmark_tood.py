@@ -22,7 +22,7 @@ import sys
 
 import torch
 
-from mmext.utils import peak_memory_mib, time_ms
+from mmext.utils import describe_device, peak_memory_mib, time_ms
 
 IMPLS = ('mmdet', 'mmext')
 
@@ -175,8 +175,7 @@ def main() -> None:
     if args.worker:
         worker(args)
         return
-    hardware = torch.cuda.get_device_name(args.device) if \
-        args.device.startswith('cuda') else f'CPU, {args.threads} threads'
+    hardware = describe_device(args.device, args.threads)
     rows = []
     for num_gts in args.num_gts:
         ref, ours = (measure(impl, num_gts, args) for impl in IMPLS)
