@@ -18,6 +18,10 @@ data: setup
 	@$(PY) tools/dataset_converters/split_coco_semi.py \
 		data/demo_det/annotations/instances_train.json \
 		--out-dir data/demo_det/semi_anns --percents 10 --folds 1
+	@echo "[data] writing its sparse annotations to data/demo_det/sparse_anns"
+	@$(PY) tools/dataset_converters/make_sparse_coco.py \
+		data/demo_det/annotations/instances_train.json \
+		--out-dir data/demo_det/sparse_anns > /dev/null
 
 demo: data
 	@PY=$(PY) bash tools/misc/run_demo.sh $(DEMO_CONFIG) $(DEMO_WORK_DIR)

@@ -6,8 +6,10 @@ from mmengine.config import Config, ConfigDict
 DEMO_DATA_HINT = ('The embedded demo data is written by '
                   '`python tools/misc/make_demo_data.py`, its semi-supervised '
                   'splits (semi_anns/) by '
-                  '`tools/dataset_converters/split_coco_semi.py`; '
-                  '`make data` runs both.')
+                  '`tools/dataset_converters/split_coco_semi.py`, its sparse '
+                  'annotations (sparse_anns/) by '
+                  '`tools/dataset_converters/make_sparse_coco.py`; '
+                  '`make data` runs all three.')
 
 
 def _leaf_datasets(dataset: ConfigDict,

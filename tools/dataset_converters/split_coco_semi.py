@@ -33,18 +33,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-
-def load_coco(path: str,
-              keys: Sequence[str] = ('images', 'categories')) -> dict:
-    """Read a COCO json and check it has the lists ``keys``."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'COCO json not found: {path}')
-    with open(path) as f:
-        coco = json.load(f)
-    for key in keys:
-        if key not in coco:
-            raise ValueError(f'{path} has no "{key}" list: not a COCO json')
-    return coco
+from mmext.utils import load_coco_json
 
 
 def split_images(coco: dict, percent: float,
@@ -112,7 +101,7 @@ def write_splits(coco: dict, out_dir: str, prefix: str,
 def write_unlabeled_set(info_path: str, categories: List[dict],
                         out_path: str) -> int:
     """Write COCO unlabeled2017 as a json with categories, no annotations."""
-    info = load_coco(info_path, keys=('images', ))
+    info = load_coco_json(info_path, keys=('images', ))
     write_json(
         dict(images=info['images'], annotations=[], categories=categories),
         out_path)
@@ -140,7 +129,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    coco = load_coco(args.ann_file)
+    coco = load_coco_json(args.ann_file)
     prefix = args.prefix or osp.splitext(osp.basename(args.ann_file))[0]
     rows = write_splits(coco, args.out_dir, prefix, args.percents, args.folds)
     print(f'{"split":<40} {"labeled":>8} {"unlabeled":>10} {"boxes":>8}')

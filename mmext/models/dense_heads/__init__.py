@@ -1,3 +1,4 @@
+from .fiou_retina_head import FIoURetinaHead
 from .tood_head import TOODHead
 
-__all__ = ['TOODHead']
+__all__ = ['FIoURetinaHead', 'TOODHead']

@@ -1,4 +1,5 @@
+from .calibrated_teacher import CalibratedTeacher
 from .mix_teacher import MixTeacher
 from .mixed_scale_faster_rcnn import MixedScaleFasterRCNN
 
-__all__ = ['MixTeacher', 'MixedScaleFasterRCNN']
+__all__ = ['CalibratedTeacher', 'MixTeacher', 'MixedScaleFasterRCNN']

@@ -1,0 +1,53 @@
+# Calibrated Teacher's COCO schedule (the authors' configs): 180k iterations
+# at 16 images a batch (8 GPUs x 2), SGD lr 0.01 (bias lr x2, no bias decay)
+# divided by 10 at 120k and 160k, EMA teacher momentum 0.999, teacher and
+# student evaluated every 10k iterations. Also the default semi_train_cfg
+# (the authors' thresholds) for the configs' CalibratedTeacher models.
+_base_ = '../default_runtime.py'
+
+semi_train_cfg = dict(
+    freeze_teacher=True,
+    initial_score_thr=0.4,
+    calibrated_score_thr=0.7,
+    fit_interval=500,
+    match_iou_thr=0.75,
+    same_class_iou_thr=0.6,
+    any_class_iou_thr=0.75,
+    iof_thr=0.9,
+    min_pseudo_bbox_size=10.,
+    calibrator=dict(type='mmext.ConfidenceCalibrator', method='logistic'))
+focal_iou_weight = dict(
+    type='mmext.FocalIoUWeight',
+    alpha=0.25,
+    gamma=2.,
+    bias=0.5,
+    k=3.,
+    max_iou=1.,
+    detach_iou=False)
+
+max_iters = 180000
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=10000)
+val_cfg = dict(type='TeacherStudentValLoop')
+test_cfg = dict(type='TestLoop')
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_iters,
+        by_epoch=False,
+        milestones=[120000, 160000],
+        gamma=0.1)
+]
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001),
+    paramwise_cfg=dict(bias_lr_mult=2., bias_decay_mult=0.))
+default_hooks = dict(
+    checkpoint=dict(by_epoch=False, interval=10000, max_keep_ckpts=2),
+    logger=dict(interval=50))
+log_processor = dict(by_epoch=False)
+custom_hooks = [dict(type='MeanTeacherHook', momentum=0.001)]
+auto_scale_lr = dict(enable=False, base_batch_size=16)

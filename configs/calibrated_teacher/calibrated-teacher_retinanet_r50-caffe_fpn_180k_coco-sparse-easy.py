@@ -1,0 +1,32 @@
+# Calibrated Teacher + Focal IoU weight, RetinaNet R-50-caffe FPN, COCO
+# train2017 "easy" sparse annotations (tools/dataset_converters/
+# make_sparse_coco.py, see README.md), the authors' schedule and thresholds.
+_base_ = [
+    'mmdet::_base_/models/retinanet_r50_fpn.py',
+    '../_base_/datasets/sparse_coco_detection.py',
+    '../_base_/schedules/calibrated_teacher_180k.py'
+]
+
+detector = _base_.model
+detector.data_preprocessor = dict(
+    type='DetDataPreprocessor',
+    mean=[103.530, 116.280, 123.675],
+    std=[1.0, 1.0, 1.0],
+    bgr_to_rgb=False,
+    pad_size_divisor=32)
+detector.backbone.norm_cfg = dict(type='BN', requires_grad=False)
+detector.backbone.style = 'caffe'
+detector.backbone.init_cfg = dict(
+    type='Pretrained', checkpoint='open-mmlab://detectron2/resnet50_caffe')
+detector.bbox_head.type = 'mmext.FIoURetinaHead'
+detector.bbox_head.focal_iou_weight = _base_.focal_iou_weight
+model = dict(
+    _delete_=True,
+    type='mmext.CalibratedTeacher',
+    detector=detector,
+    data_preprocessor=dict(
+        type='MultiBranchDataPreprocessor',
+        data_preprocessor=detector.data_preprocessor),
+    semi_train_cfg=_base_.semi_train_cfg,
+    # The authors evaluate the student.
+    semi_test_cfg=dict(predict_on='student'))

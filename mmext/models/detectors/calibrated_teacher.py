@@ -1,0 +1,193 @@
+import copy
+from typing import Dict, List
+
+import numpy as np
+import torch
+from mmdet.models.detectors import SemiBaseDetector
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import BaseBoxes, bbox_project, get_box_tensor
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.config import ConfigDict
+from mmengine.logging import MessageHub
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from mmext.registry import MODELS, TASK_UTILS
+from ..task_modules.calibration import covers_annotation, matches_annotation
+
+
+@MODELS.register_module()
+class CalibratedTeacher(SemiBaseDetector):
+    """Teacher-student training on sparsely annotated images with a
+    calibrated teacher.
+
+    Calibrated Teacher (Wang et al., AAAI 2023). Every training image has
+    some of its objects annotated; each comes in two views, ``'teacher'``
+    (weak augmentation) and ``'student'`` (strong augmentation), and the EMA
+    teacher (mmdet's ``MeanTeacherHook``) labels the objects the annotators
+    missed:
+
+    1. the teacher predicts on its view; boxes scoring at least
+       ``initial_score_thr`` (0.4) are candidates;
+    2. candidates that duplicate an annotated box (:func:`covers_annotation`)
+       are calibration observations: correct when they overlap an annotated
+       box of their class by IoU > ``match_iou_thr`` (0.75). Only these
+       are observed because the sparse labels cannot tell whether a box on
+       an unannotated object is right;
+    3. every ``fit_interval`` iterations (500) the calibrator
+       (:class:`ConfidenceCalibrator`) is refitted on the observations;
+    4. once it has been fitted, candidates whose *calibrated* confidence is
+       at least ``calibrated_score_thr`` (0.7), that are larger than
+       ``min_pseudo_bbox_size`` (10 px) both ways in the student's view and
+       that duplicate no annotated box, are added to the student's
+       annotations; before the first fit the student learns from the sparse
+       annotations only (the authors' code does the same);
+    5. the student's loss is its detector's ordinary loss on these labels
+       (with :class:`FIoURetinaHead` / :class:`FIoURoIHead` for the Focal IoU
+       weight).
+
+    Defaults are the authors' configuration (``ori_thr=0.4``,
+    ``strict_thr=0.7``, ``mining_th_score=0.6``, ``mining_min_size=10``,
+    500-iteration windows, ``cali_method='logistic'``, ``cali_input='c'``).
+    The iteration comes from the runner's message hub and the calibrator's
+    state is part of the model's, so ``--resume`` continues the schedule of
+    fits exactly.
+
+    Args:
+        detector (dict): The detector config (teacher and student).
+        semi_train_cfg (dict): Keys ``initial_score_thr``,
+            ``calibrated_score_thr``, ``fit_interval``, ``match_iou_thr``,
+            ``same_class_iou_thr`` (0.6), ``any_class_iou_thr`` (0.75),
+            ``iof_thr`` (0.9), ``min_pseudo_bbox_size``, ``freeze_teacher``
+            and ``calibrator`` (a :class:`ConfidenceCalibrator` config).
+        semi_test_cfg (dict): ``predict_on='teacher'`` or ``'student'``.
+        data_preprocessor (dict): A ``MultiBranchDataPreprocessor`` config.
+        init_cfg (dict or list[dict], optional): Initialisation config.
+    """
+
+    branches = ('teacher', 'student')
+    default_train_cfg = dict(
+        initial_score_thr=0.4,
+        calibrated_score_thr=0.7,
+        fit_interval=500,
+        match_iou_thr=0.75,
+        same_class_iou_thr=0.6,
+        any_class_iou_thr=0.75,
+        iof_thr=0.9,
+        min_pseudo_bbox_size=10.,
+        calibrator=dict(type='mmext.ConfidenceCalibrator'))
+
+    def __init__(self,
+                 detector: ConfigType,
+                 semi_train_cfg: OptConfigType = None,
+                 semi_test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        train_cfg = ConfigDict(copy.deepcopy(self.default_train_cfg))
+        train_cfg.update(semi_train_cfg or {})
+        super().__init__(
+            detector=detector,
+            semi_train_cfg=train_cfg,
+            semi_test_cfg=semi_test_cfg or dict(predict_on='teacher'),
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        if train_cfg['fit_interval'] < 1:
+            raise ValueError('semi_train_cfg.fit_interval must be >= 1, got '
+                             f"{train_cfg['fit_interval']}")
+        self.calibrator = TASK_UTILS.build(train_cfg['calibrator'])
+
+    def loss(self, multi_batch_inputs: Dict[str, Tensor],
+             multi_batch_data_samples: Dict[str, SampleList]) -> dict:
+        """Student losses on the sparse annotations plus the calibrated
+        teacher's pseudo labels; refits the calibrator on schedule."""
+        missing = set(self.branches) - set(multi_batch_inputs)
+        if missing:
+            raise KeyError(
+                f'CalibratedTeacher needs the data branches {self.branches} '
+                f'(MultiBranch branch_field), got {sorted(multi_batch_inputs)}'
+            )
+        teacher_samples = multi_batch_data_samples['teacher']
+        student_samples = multi_batch_data_samples['student']
+        candidates = self.teacher_candidates(multi_batch_inputs['teacher'],
+                                             teacher_samples)
+        self.observe(candidates, teacher_samples)
+        num_added = 0
+        if self.calibrator.is_fitted:
+            num_added = self.add_pseudo_labels(candidates, teacher_samples,
+                                               student_samples)
+        losses = self.student.loss(multi_batch_inputs['student'],
+                                   student_samples)
+
+        cur_iter = MessageHub.get_current_instance().get_info('iter', 0)
+        if (cur_iter + 1) % self.semi_train_cfg.fit_interval == 0:
+            self.calibrator.fit()
+        device = self.data_preprocessor.device
+        losses.update(
+            pseudo_labels=torch.tensor(
+                num_added / len(student_samples), device=device),
+            cali_slope=self.calibrator.slope.detach().clone(),
+            cali_intercept=self.calibrator.intercept.detach().clone())
+        return losses
+
+    @torch.no_grad()
+    def teacher_candidates(self, batch_inputs: Tensor,
+                           batch_data_samples: SampleList) -> List:
+        """Teacher predictions scoring at least ``initial_score_thr``, in
+        the teacher view's coordinates (one ``InstanceData`` per image)."""
+        self.teacher.eval()
+        results = self.teacher.predict(
+            batch_inputs, copy.deepcopy(batch_data_samples), rescale=False)
+        thr = self.semi_train_cfg.initial_score_thr
+        return [
+            res.pred_instances[res.pred_instances.scores >= thr]
+            for res in results
+        ]
+
+    def observe(self, candidates: List[InstanceData],
+                teacher_samples: SampleList) -> None:
+        """Feed the calibrator the candidates whose correctness the sparse
+        annotations can tell (those duplicating an annotated box)."""
+        cfg = self.semi_train_cfg
+        for pred, sample in zip(candidates, teacher_samples):
+            gt_bboxes = get_box_tensor(sample.gt_instances.bboxes)
+            gt_labels = sample.gt_instances.labels
+            covered = covers_annotation(pred.bboxes, pred.labels, gt_bboxes,
+                                        gt_labels, cfg.same_class_iou_thr,
+                                        cfg.any_class_iou_thr, cfg.iof_thr)
+            correct = matches_annotation(pred.bboxes[covered],
+                                         pred.labels[covered], gt_bboxes,
+                                         gt_labels, cfg.match_iou_thr)
+            self.calibrator.observe(pred.scores[covered], correct)
+
+    def add_pseudo_labels(self, candidates: List[InstanceData],
+                          teacher_samples: SampleList,
+                          student_samples: SampleList) -> int:
+        """Append the calibrated teacher's pseudo labels to the student's
+        annotations (in place); returns how many were added."""
+        cfg = self.semi_train_cfg
+        device = self.data_preprocessor.device
+        num_added = 0
+        for pred, t_sample, s_sample in zip(candidates, teacher_samples,
+                                            student_samples):
+            teacher_to_student = torch.from_numpy(
+                s_sample.homography_matrix @ np.linalg.inv(
+                    t_sample.homography_matrix)).float().to(device)
+            bboxes = bbox_project(pred.bboxes, teacher_to_student,
+                                  s_sample.img_shape)
+            gt = s_sample.gt_instances
+            gt_bboxes = get_box_tensor(gt.bboxes)
+            wh = bboxes[:, 2:] - bboxes[:, :2]
+            keep = ((self.calibrator(pred.scores) >= cfg.calibrated_score_thr)
+                    & (wh > cfg.min_pseudo_bbox_size).all(dim=1)
+                    & ~covers_annotation(bboxes, pred.labels, gt_bboxes,
+                                         gt.labels, cfg.same_class_iou_thr,
+                                         cfg.any_class_iou_thr, cfg.iof_thr))
+            num_added += int(keep.sum())
+            merged = torch.cat([gt_bboxes, bboxes[keep].to(gt_bboxes.dtype)])
+            if isinstance(gt.bboxes, BaseBoxes):
+                merged = type(gt.bboxes)(merged)
+            s_sample.gt_instances = InstanceData(
+                bboxes=merged,
+                labels=torch.cat(
+                    [gt.labels, pred.labels[keep].to(gt.labels.dtype)]))
+        return num_added

@@ -1,0 +1,3 @@
+from .focal_iou_weight import FocalIoUWeight
+
+__all__ = ['FocalIoUWeight']

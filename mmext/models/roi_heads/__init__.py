@@ -1,0 +1,3 @@
+from .fiou_roi_head import FIoURoIHead
+
+__all__ = ['FIoURoIHead']

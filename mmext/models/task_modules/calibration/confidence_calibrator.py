@@ -1,0 +1,166 @@
+import torch
+from mmengine.dist import all_gather_object, get_world_size
+from torch import Tensor, nn
+
+from mmext.registry import TASK_UTILS
+
+_EPS = 1e-6
+
+
+@TASK_UTILS.register_module()
+class ConfidenceCalibrator(nn.Module):
+    """Map detection confidences to the precision they have.
+
+    Calibrated Teacher (Wang et al., AAAI 2023), Sec. "Calibrated Teacher":
+    the teacher's confidence ``c`` is replaced by ``sigmoid(a * logit(c) +
+    b)`` (logistic / Platt calibration; ``method='temperature'`` fixes
+    ``b = 0``), fitted by maximum likelihood on observations ``(c, correct)``
+    collected during training, so that a box of calibrated confidence ``p``
+    is correct with probability ``p``. As in the authors' code the
+    calibration is class-agnostic and uses the confidence only (their
+    ``cali_input='c'``).
+
+    Observations go into a ring buffer of ``max_samples``; :meth:`fit` uses
+    them (gathered from every rank), and empties the buffer when it succeeds.
+    A fit needs ``min_samples`` observations with both correct and wrong
+    boxes, otherwise the previous mapping stays. The map starts as the
+    identity (``fitted`` is False). Everything, the buffer included, is a
+    buffer of this module, so checkpoints hold it and ``--resume`` restores
+    it.
+
+    The fit is Newton's method on the mean binary cross-entropy plus
+    ``1e-3 * ((a - 1)^2 + b^2) / 2``, which keeps it finite when the
+    observations are separable (the identity is the prior).
+
+    Args:
+        method (str): ``'logistic'`` (slope and intercept) or
+            ``'temperature'`` (slope only).
+        max_samples (int): Capacity of the observation buffer.
+        min_samples (int): Observations a fit needs.
+    """
+
+    methods = ('logistic', 'temperature')
+
+    def __init__(self,
+                 method: str = 'logistic',
+                 max_samples: int = 65536,
+                 min_samples: int = 20) -> None:
+        super().__init__()
+        if method not in self.methods:
+            raise ValueError(f'ConfidenceCalibrator.method must be one of '
+                             f'{self.methods}, got {method!r}')
+        if max_samples < min_samples or min_samples < 2:
+            raise ValueError('ConfidenceCalibrator needs 2 <= min_samples <= '
+                             f'max_samples, got min_samples={min_samples}, '
+                             f'max_samples={max_samples}')
+        self.method = method
+        self.max_samples = max_samples
+        self.min_samples = min_samples
+        self.register_buffer('slope', torch.tensor(1.))
+        self.register_buffer('intercept', torch.tensor(0.))
+        self.register_buffer('fitted', torch.tensor(False))
+        self.register_buffer('num_fits', torch.tensor(0))
+        self.register_buffer('confidences', torch.zeros(max_samples))
+        self.register_buffer('correct', torch.zeros(max_samples))
+        self.register_buffer('num_observed', torch.tensor(0))
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether a fit has succeeded (before it, the map is the
+        identity)."""
+        return bool(self.fitted)
+
+    def forward(self, confidences: Tensor) -> Tensor:
+        """Calibrated confidences in [0, 1], shaped as ``confidences``."""
+        if not self.is_fitted:
+            return confidences
+        logits = torch.logit(confidences.float().clamp(_EPS, 1 - _EPS))
+        return torch.sigmoid(self.slope * logits + self.intercept).to(
+            confidences.dtype)
+
+    @torch.no_grad()
+    def observe(self, confidences: Tensor, correct: Tensor) -> None:
+        """Add observations: confidences ``(n, )`` and whether each box was
+        correct ``(n, )`` (bool or 0/1); non-finite confidences are
+        skipped."""
+        if confidences.shape != correct.shape or confidences.dim() != 1:
+            raise ValueError('ConfidenceCalibrator.observe needs two 1-D '
+                             'tensors of one length, got '
+                             f'{tuple(confidences.shape)} and '
+                             f'{tuple(correct.shape)}')
+        finite = torch.isfinite(confidences)
+        confidences, correct = confidences[finite], correct[finite]
+        n = confidences.numel()
+        if n == 0:
+            return
+        if n > self.max_samples:
+            confidences = confidences[-self.max_samples:]
+            correct = correct[-self.max_samples:]
+        start = int(self.num_observed)
+        slots = torch.arange(
+            start, start + confidences.numel(),
+            device=self.confidences.device) % self.max_samples
+        self.confidences[slots] = confidences.detach().float().to(
+            self.confidences.device)
+        self.correct[slots] = correct.detach().float().to(self.correct.device)
+        self.num_observed += n
+
+    def observations(self) -> tuple:
+        """This rank's buffered ``(confidences, correct)``."""
+        size = min(int(self.num_observed), self.max_samples)
+        return self.confidences[:size].clone(), self.correct[:size].clone()
+
+    @torch.no_grad()
+    def fit(self) -> bool:
+        """Fit the map on the buffered observations of all ranks.
+
+        Returns:
+            bool: Whether the map was updated (then the buffer is emptied).
+        """
+        confidences, correct = self.observations()
+        if get_world_size() > 1:
+            gathered = all_gather_object((confidences.cpu(), correct.cpu()))
+            confidences = torch.cat([c for c, _ in gathered])
+            correct = torch.cat([m for _, m in gathered])
+        num_correct = int(correct.sum())
+        if (confidences.numel() < self.min_samples or num_correct == 0
+                or num_correct == correct.numel()):
+            return False
+        slope, intercept = fit_logistic(
+            confidences, correct, with_intercept=self.method == 'logistic')
+        self.slope.fill_(slope)
+        self.intercept.fill_(intercept)
+        self.fitted.fill_(True)
+        self.num_fits += 1
+        self.num_observed.zero_()
+        return True
+
+
+def fit_logistic(confidences: Tensor,
+                 correct: Tensor,
+                 with_intercept: bool = True,
+                 ridge: float = 1e-3,
+                 max_iters: int = 100) -> tuple:
+    """Maximum-likelihood ``(a, b)`` of ``P(correct | c) = sigmoid(a *
+    logit(c) + b)`` by Newton's method (float64), with the ridge term
+    ``ridge * ((a - 1)^2 + b^2) / 2`` on the mean log-likelihood."""
+    x = torch.logit(confidences.double().clamp(_EPS, 1 - _EPS))
+    y = correct.double()
+    features = torch.stack([x, torch.ones_like(x)], dim=1)
+    if not with_intercept:
+        features = features[:, :1]
+    prior = torch.tensor([1., 0.], dtype=torch.float64)[:features.shape[1]]
+    params = prior.clone()
+    eye = torch.eye(features.shape[1], dtype=torch.float64)
+    n = x.numel()
+    for _ in range(max_iters):
+        p = torch.sigmoid(features @ params)
+        grad = features.T @ (p - y) / n + ridge * (params - prior)
+        hessian = (features.T * (p * (1 - p))) @ features / n + ridge * eye
+        step = torch.linalg.solve(hessian, grad)
+        params = params - step
+        if step.abs().max() < 1e-10:
+            break
+    slope = float(params[0])
+    intercept = float(params[1]) if with_intercept else 0.
+    return slope, intercept

@@ -1,0 +1,145 @@
+"""CalibratedTeacher: calibration observations, pseudo labels projected into
+the student's view, the refit schedule and the loss on both branches."""
+import numpy as np
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import HorizontalBoxes
+from mmengine.config import Config
+from mmengine.logging import MessageHub
+from mmengine.structures import InstanceData
+
+from mmext.registry import MODELS
+from mmext.utils import register_all_modules
+
+CONFIG = ('configs/calibrated_teacher/'
+          'calibrated-teacher_retinanet_r18_fpn_demo-sparse-extreme.py')
+FLIP = np.array([[-1., 0., 64.], [0., 1., 0.], [0., 0., 1.]])
+
+
+@pytest.fixture(scope='module')
+def model():
+    register_all_modules()
+    return MODELS.build(Config.fromfile(CONFIG).model)
+
+
+def sample(boxes=(), labels=(), homography=np.eye(3)):
+    data_sample = DetDataSample(
+        metainfo=dict(
+            img_shape=(64, 64),
+            ori_shape=(64, 64),
+            pad_shape=(64, 64),
+            batch_input_shape=(64, 64),
+            scale_factor=(1., 1.),
+            homography_matrix=homography))
+    data_sample.gt_instances = InstanceData(
+        bboxes=HorizontalBoxes(
+            torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)),
+        labels=torch.tensor(labels, dtype=torch.long))
+    return data_sample
+
+
+def candidates(boxes=(), labels=(), scores=()):
+    return InstanceData(
+        bboxes=torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
+        labels=torch.tensor(labels, dtype=torch.long),
+        scores=torch.tensor(scores, dtype=torch.float32))
+
+
+def set_calibration(model, slope, intercept):
+    model.calibrator.slope.fill_(slope)
+    model.calibrator.intercept.fill_(intercept)
+    model.calibrator.fitted.fill_(True)
+
+
+def test_observes_only_boxes_the_sparse_labels_can_judge(model):
+    model.calibrator.num_observed.zero_()
+    teacher = [sample([[10, 10, 30, 30]], [0])]
+    preds = [
+        candidates(
+            [[10, 10, 30, 29], [10, 10, 30, 22], [40, 40, 60, 60]],
+            [0, 0, 1], [0.8, 0.6, 0.9])
+    ]
+    model.observe(preds, teacher)
+    conf, correct = model.calibrator.observations()
+    # The third box overlaps no annotation: maybe a missing one, not judged.
+    assert conf.tolist() == pytest.approx([0.8, 0.6])
+    assert correct.tolist() == [1., 0.]
+
+
+def test_pseudo_labels_are_calibrated_filtered_and_projected(model):
+    set_calibration(model, 1., 0.)  # identity
+    teacher = [sample([[10, 10, 30, 30]], [0]), sample(), sample()]
+    student = [
+        sample([[34, 10, 54, 30]], [0], FLIP),
+        sample(homography=FLIP),
+        sample([[1, 1, 9, 9]], [2], FLIP)
+    ]
+    preds = [
+        candidates(
+            [
+                [40, 40, 60, 60],  # kept
+                [11, 11, 30, 30],  # duplicates the annotation
+                [40, 0, 42, 20],  # 2 px wide, under min_pseudo_bbox_size
+                [0, 40, 20, 60],  # calibrated 0.5 < 0.7
+            ],
+            [1, 0, 2, 1],
+            [0.95, 0.95, 0.95, 0.5]),
+        candidates([[5, 5, 25, 25]], [3], [0.9]),  # image without labels
+        candidates(),  # no candidate at all
+    ]
+    added = model.add_pseudo_labels(preds, teacher, student)
+    assert added == 2
+    first, second, third = (s.gt_instances for s in student)
+    assert isinstance(first.bboxes, HorizontalBoxes)
+    assert first.bboxes.tensor.tolist() == [[34, 10, 54, 30], [4, 40, 24,
+                                                               60]]
+    assert first.labels.tolist() == [0, 1]
+    assert second.bboxes.tensor.tolist() == [[39, 5, 59, 25]]
+    assert second.labels.tolist() == [3]
+    assert third.bboxes.tensor.tolist() == [[1, 1, 9, 9]]
+
+    # Calibration decides: the same 0.5 box passes once its calibrated
+    # confidence is sigmoid(3) = 0.95.
+    set_calibration(model, 1., 3.)
+    student = [sample([[34, 10, 54, 30]], [0], FLIP)]
+    assert model.add_pseudo_labels(preds[:1], teacher[:1], student) == 2
+
+
+def test_loss_trains_student_and_refits_on_schedule(model):
+    model.calibrator.fitted.fill_(False)
+    model.calibrator.num_observed.zero_()
+    gen = torch.Generator().manual_seed(0)
+    conf = torch.rand(200, generator=gen)
+    model.calibrator.observe(conf, torch.rand(200, generator=gen) < conf)
+    inputs = {
+        branch: torch.rand(2, 3, 64, 64)
+        for branch in ('teacher', 'student')
+    }
+    samples = {
+        'teacher': [sample([[10, 10, 30, 30]], [0]),
+                    sample()],
+        'student': [sample([[34, 10, 54, 30]], [0], FLIP),
+                    sample(homography=FLIP)]
+    }
+    interval = model.semi_train_cfg.fit_interval
+    hub = MessageHub.get_current_instance()
+    hub.update_info('iter', interval - 2)
+    losses = model.loss(inputs, samples)
+    assert not model.calibrator.is_fitted
+    assert losses['pseudo_labels'] == 0  # nothing before the first fit
+    assert torch.isfinite(sum(losses['loss_cls'])).all()
+
+    hub.update_info('iter', interval - 1)
+    losses = model.loss(inputs, samples)
+    assert model.calibrator.is_fitted
+    assert float(losses['cali_slope']) == float(model.calibrator.slope)
+    sum(losses['loss_cls'] + losses['loss_bbox']).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    assert any(p.grad is not None for p in model.student.parameters())
+
+
+def test_missing_branch_is_named(model):
+    with pytest.raises(KeyError, match='teacher'):
+        model.loss({'student': torch.rand(1, 3, 64, 64)},
+                   {'student': [sample()]})
