@@ -20,8 +20,10 @@ class ConfidenceCalibrator(nn.Module):
     calibration is class-agnostic and uses the confidence only (their
     ``cali_input='c'``).
 
-    Observations go into a ring buffer of ``max_samples``; :meth:`fit` uses
-    them (gathered from every rank), and empties the buffer when it succeeds.
+    Observations go into a ring buffer of ``max_samples`` on each rank
+    (mmengine wraps models with ``broadcast_buffers=False``); :meth:`fit`
+    uses them gathered from every rank, so all ranks fit the same map, and
+    empties the buffer when it succeeds.
     A fit needs ``min_samples`` observations with both correct and wrong
     boxes, otherwise the previous mapping stays. The map starts as the
     identity (``fitted`` is False). Everything, the buffer included, is a
