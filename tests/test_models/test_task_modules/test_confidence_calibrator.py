@@ -110,3 +110,13 @@ def test_bad_arguments_raise():
         ConfidenceCalibrator(max_samples=4, min_samples=8)
     with pytest.raises(ValueError, match='1-D'):
         ConfidenceCalibrator().observe(torch.rand(3), torch.ones(2))
+
+
+def test_anti_correlated_observations_give_the_constant_precision():
+    # Higher confidence, lower precision: a map must not reverse the order.
+    conf, correct = sample(lambda c: 1 - c)
+    slope, intercept = fit_logistic(conf, correct)
+    assert slope == 0.
+    assert float(torch.sigmoid(torch.tensor(intercept))) == pytest.approx(
+        float(correct.float().mean()), abs=1e-3)
+    assert fit_logistic(conf, correct, with_intercept=False) == (0., 0.)

@@ -30,9 +30,12 @@ class ConfidenceCalibrator(nn.Module):
     buffer of this module, so checkpoints hold it and ``--resume`` restores
     it.
 
-    The fit is Newton's method on the mean binary cross-entropy plus
-    ``1e-3 * ((a - 1)^2 + b^2) / 2``, which keeps it finite when the
-    observations are separable (the identity is the prior).
+    The fit (:func:`fit_logistic`) is Newton's method on the mean binary
+    cross-entropy plus ``1e-3 * ((a - 1)^2 + b^2) / 2``, which keeps it
+    finite when the observations are separable (the identity is the prior),
+    with ``a >= 0``: noisy observations where confidence and correctness are
+    anti-correlated give the constant map (their overall precision), never
+    one that reverses the order of confidences.
 
     Args:
         method (str): ``'logistic'`` (slope and intercept) or
@@ -141,28 +144,47 @@ class ConfidenceCalibrator(nn.Module):
 def fit_logistic(confidences: Tensor,
                  correct: Tensor,
                  with_intercept: bool = True,
-                 ridge: float = 1e-3,
-                 max_iters: int = 100) -> tuple:
+                 ridge: float = 1e-3) -> tuple:
     """Maximum-likelihood ``(a, b)`` of ``P(correct | c) = sigmoid(a *
-    logit(c) + b)`` by Newton's method (float64), with the ridge term
-    ``ridge * ((a - 1)^2 + b^2) / 2`` on the mean log-likelihood."""
+    logit(c) + b)`` under ``a >= 0`` (a calibration map must not reverse the
+    order of confidences), with the ridge term ``ridge * ((a - 1)^2 + b^2) /
+    2`` on the mean log-likelihood; ``b = 0`` without intercept.
+
+    The objective is concave, so when the free optimum has ``a < 0`` the
+    constrained one has ``a = 0``: the map is then the constant overall
+    precision (0.5 without intercept)."""
     x = torch.logit(confidences.double().clamp(_EPS, 1 - _EPS))
     y = correct.double()
-    features = torch.stack([x, torch.ones_like(x)], dim=1)
-    if not with_intercept:
-        features = features[:, :1]
-    prior = torch.tensor([1., 0.], dtype=torch.float64)[:features.shape[1]]
+    ones = torch.ones_like(x)
+    if with_intercept:
+        slope, intercept = _newton(torch.stack([x, ones], dim=1), y,
+                                   [1., 0.], ridge).tolist()
+    else:
+        slope, intercept = float(_newton(x[:, None], y, [1.], ridge)), 0.
+    if slope < 0:
+        slope = 0.
+        if with_intercept:
+            intercept = float(_newton(ones[:, None], y, [0.], ridge))
+    return slope, intercept
+
+
+def _newton(features: Tensor,
+            targets: Tensor,
+            prior: list,
+            ridge: float,
+            max_iters: int = 100) -> Tensor:
+    """Logistic-regression weights by Newton's method on the mean binary
+    cross-entropy plus ``ridge * |w - prior|^2 / 2``."""
+    prior = torch.tensor(prior, dtype=torch.float64)
     params = prior.clone()
-    eye = torch.eye(features.shape[1], dtype=torch.float64)
-    n = x.numel()
+    eye = torch.eye(len(prior), dtype=torch.float64)
+    n = len(targets)
     for _ in range(max_iters):
         p = torch.sigmoid(features @ params)
-        grad = features.T @ (p - y) / n + ridge * (params - prior)
+        grad = features.T @ (p - targets) / n + ridge * (params - prior)
         hessian = (features.T * (p * (1 - p))) @ features / n + ridge * eye
         step = torch.linalg.solve(hessian, grad)
         params = params - step
         if step.abs().max() < 1e-10:
             break
-    slope = float(params[0])
-    intercept = float(params[1]) if with_intercept else 0.
-    return slope, intercept
+    return params
