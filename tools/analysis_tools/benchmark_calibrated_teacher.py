@@ -72,7 +72,7 @@ def build_models(args: argparse.Namespace) -> tuple:
     model = MODELS.build(cfg)
     model.init_weights()
     model.teacher.load_state_dict(model.student.state_dict())
-    model.calibrator.fitted.fill_(True)
+    model.calibrator.num_fits.fill_(1)
     plain = copy.deepcopy(cfg.detector)
     plain.type = 'mmdet.RetinaNet'
     plain.bbox_head.type = 'mmdet.RetinaHead'

@@ -49,7 +49,7 @@ def candidates(boxes=(), labels=(), scores=()):
 def set_calibration(model, slope, intercept):
     model.calibrator.slope.fill_(slope)
     model.calibrator.intercept.fill_(intercept)
-    model.calibrator.fitted.fill_(True)
+    model.calibrator.num_fits.fill_(1)
 
 
 def test_observes_only_boxes_the_sparse_labels_can_judge(model):
@@ -107,7 +107,7 @@ def test_pseudo_labels_are_calibrated_filtered_and_projected(model):
 
 
 def test_loss_trains_student_and_refits_on_schedule(model):
-    model.calibrator.fitted.fill_(False)
+    model.calibrator.num_fits.zero_()
     model.calibrator.num_observed.zero_()
     gen = torch.Generator().manual_seed(0)
     conf = torch.rand(200, generator=gen)

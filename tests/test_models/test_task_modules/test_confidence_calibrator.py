@@ -93,7 +93,7 @@ def test_state_dict_round_trip():
     assert calibrator.fit()
     calibrator.observe(conf[:7], correct[:7])
     state = calibrator.state_dict()
-    assert {'slope', 'intercept', 'fitted', 'confidences',
+    assert {'slope', 'intercept', 'num_fits', 'confidences',
             'num_observed'} <= set(state)
     restored = ConfidenceCalibrator(max_samples=1000)
     restored.load_state_dict(state)

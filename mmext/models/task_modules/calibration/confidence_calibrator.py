@@ -23,12 +23,11 @@ class ConfidenceCalibrator(nn.Module):
     Observations go into a ring buffer of ``max_samples`` on each rank
     (mmengine wraps models with ``broadcast_buffers=False``); :meth:`fit`
     uses them gathered from every rank, so all ranks fit the same map, and
-    empties the buffer when it succeeds.
-    A fit needs ``min_samples`` observations with both correct and wrong
-    boxes, otherwise the previous mapping stays. The map starts as the
-    identity (``fitted`` is False). Everything, the buffer included, is a
-    buffer of this module, so checkpoints hold it and ``--resume`` restores
-    it.
+    empties the buffer when it succeeds. A fit needs ``min_samples``
+    observations with both correct and wrong boxes, otherwise the previous
+    mapping stays. The map is the identity until a fit succeeds
+    (``num_fits`` is 0). Everything, the buffer included, is a buffer of
+    this module, so checkpoints hold it and ``--resume`` restores it.
 
     The fit (:func:`fit_logistic`) is Newton's method on the mean binary
     cross-entropy plus ``1e-3 * ((a - 1)^2 + b^2) / 2``, which keeps it
@@ -63,7 +62,6 @@ class ConfidenceCalibrator(nn.Module):
         self.min_samples = min_samples
         self.register_buffer('slope', torch.tensor(1.))
         self.register_buffer('intercept', torch.tensor(0.))
-        self.register_buffer('fitted', torch.tensor(False))
         self.register_buffer('num_fits', torch.tensor(0))
         self.register_buffer('confidences', torch.zeros(max_samples))
         self.register_buffer('correct', torch.zeros(max_samples))
@@ -73,7 +71,7 @@ class ConfidenceCalibrator(nn.Module):
     def is_fitted(self) -> bool:
         """Whether a fit has succeeded (before it, the map is the
         identity)."""
-        return bool(self.fitted)
+        return bool(self.num_fits > 0)
 
     def forward(self, confidences: Tensor) -> Tensor:
         """Calibrated confidences in [0, 1], shaped as ``confidences``."""
@@ -135,7 +133,6 @@ class ConfidenceCalibrator(nn.Module):
             confidences, correct, with_intercept=self.method == 'logistic')
         self.slope.fill_(slope)
         self.intercept.fill_(intercept)
-        self.fitted.fill_(True)
         self.num_fits += 1
         self.num_observed.zero_()
         return True
