@@ -133,10 +133,11 @@ class CalibratedTeacher(SemiBaseDetector):
     def teacher_candidates(self, batch_inputs: Tensor,
                            batch_data_samples: SampleList) -> List:
         """Teacher predictions scoring at least ``initial_score_thr``, in
-        the teacher view's coordinates (one ``InstanceData`` per image)."""
+        the teacher view's coordinates (one ``InstanceData`` per image); the
+        samples gain ``pred_instances``, as in mmdet's teachers."""
         self.teacher.eval()
         results = self.teacher.predict(
-            batch_inputs, copy.deepcopy(batch_data_samples), rescale=False)
+            batch_inputs, batch_data_samples, rescale=False)
         thr = self.semi_train_cfg.initial_score_thr
         return [
             res.pred_instances[res.pred_instances.scores >= thr]
@@ -147,17 +148,23 @@ class CalibratedTeacher(SemiBaseDetector):
                 teacher_samples: SampleList) -> None:
         """Feed the calibrator the candidates whose correctness the sparse
         annotations can tell (those duplicating an annotated box)."""
-        cfg = self.semi_train_cfg
         for pred, sample in zip(candidates, teacher_samples):
-            gt_bboxes = get_box_tensor(sample.gt_instances.bboxes)
-            gt_labels = sample.gt_instances.labels
-            covered = covers_annotation(pred.bboxes, pred.labels, gt_bboxes,
-                                        gt_labels, cfg.same_class_iou_thr,
-                                        cfg.any_class_iou_thr, cfg.iof_thr)
+            gt = sample.gt_instances
+            covered = self.duplicates_annotation(pred.bboxes, pred.labels, gt)
             correct = matches_annotation(pred.bboxes[covered],
-                                         pred.labels[covered], gt_bboxes,
-                                         gt_labels, cfg.match_iou_thr)
+                                         pred.labels[covered],
+                                         get_box_tensor(gt.bboxes), gt.labels,
+                                         self.semi_train_cfg.match_iou_thr)
             self.calibrator.observe(pred.scores[covered], correct)
+
+    def duplicates_annotation(self, bboxes: Tensor, labels: Tensor,
+                              gt: InstanceData) -> Tensor:
+        """Which boxes ``(n, 4)`` duplicate one of ``gt``'s
+        (:func:`covers_annotation` with ``semi_train_cfg``'s thresholds)."""
+        cfg = self.semi_train_cfg
+        return covers_annotation(bboxes, labels, get_box_tensor(gt.bboxes),
+                                 gt.labels, cfg.same_class_iou_thr,
+                                 cfg.any_class_iou_thr, cfg.iof_thr)
 
     def add_pseudo_labels(self, candidates: List[InstanceData],
                           teacher_samples: SampleList,
@@ -179,9 +186,7 @@ class CalibratedTeacher(SemiBaseDetector):
             wh = bboxes[:, 2:] - bboxes[:, :2]
             keep = ((self.calibrator(pred.scores) >= cfg.calibrated_score_thr)
                     & (wh > cfg.min_pseudo_bbox_size).all(dim=1)
-                    & ~covers_annotation(bboxes, pred.labels, gt_bboxes,
-                                         gt.labels, cfg.same_class_iou_thr,
-                                         cfg.any_class_iou_thr, cfg.iof_thr))
+                    & ~self.duplicates_annotation(bboxes, pred.labels, gt))
             num_added += int(keep.sum())
             merged = torch.cat([gt_bboxes, bboxes[keep].to(gt_bboxes.dtype)])
             if isinstance(gt.bboxes, BaseBoxes):
