@@ -5,8 +5,8 @@ from typing import Sequence
 
 def load_coco_json(path: str,
                    keys: Sequence[str] = ('images', 'categories')) -> dict:
-    """Read a COCO json and check it has the lists ``keys``; errors name the
-    file."""
+    """Read a COCO json and check it has the lists ``keys`` and that every
+    annotation refers to one of its images; errors name the file."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'COCO json not found: {path}')
     with open(path) as f:
@@ -16,4 +16,10 @@ def load_coco_json(path: str,
     for key in keys:
         if key not in coco:
             raise ValueError(f'{path} has no "{key}" list: not a COCO json')
+    image_ids = {img['id'] for img in coco.get('images', [])}
+    for ann in coco.get('annotations', []):
+        if ann.get('image_id') not in image_ids:
+            raise ValueError(f'{path}: annotation id {ann.get("id")} refers '
+                             f'to image id {ann.get("image_id")}, which is '
+                             'not in images')
     return coco

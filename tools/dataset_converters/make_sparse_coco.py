@@ -69,16 +69,11 @@ def check_setting(setting: str) -> str:
 
 
 def object_annotations(coco: dict) -> Tuple[List[dict], List[dict]]:
-    """Non-crowd and crowd annotations, after checking each one's image and
-    category exist."""
-    image_ids = {img['id'] for img in coco['images']}
+    """Non-crowd and crowd annotations, after checking each one's category
+    exists (``load_coco_json`` checks the images)."""
     category_ids = {cat['id'] for cat in coco['categories']}
     objects, crowd = [], []
     for ann in coco.get('annotations', []):
-        if ann.get('image_id') not in image_ids:
-            raise ValueError(f'annotation id {ann.get("id")} refers to image '
-                             f'id {ann.get("image_id")}, which is not in '
-                             'images')
         if ann.get('category_id') not in category_ids:
             raise ValueError(f'annotation id {ann.get("id")} has category_id '
                              f'{ann.get("category_id")}, which is not in '

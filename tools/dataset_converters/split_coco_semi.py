@@ -56,14 +56,9 @@ def split_images(coco: dict, percent: float,
 def subset(coco: dict, images: Sequence[dict]) -> dict:
     """A COCO dict holding ``images`` and their annotations only."""
     ids = {img['id'] for img in images}
-    known = {img['id'] for img in coco['images']}
-    annotations = []
-    for ann in coco.get('annotations', []):
-        if ann['image_id'] not in known:
-            raise ValueError(f'annotation id {ann.get("id")} refers to image '
-                             f'id {ann["image_id"]}, which is not in images')
-        if ann['image_id'] in ids:
-            annotations.append(ann)
+    annotations = [
+        ann for ann in coco.get('annotations', []) if ann['image_id'] in ids
+    ]
     out = {k: v for k, v in coco.items() if k not in ('images', 'annotations')}
     out.update(images=list(images), annotations=annotations)
     return out
