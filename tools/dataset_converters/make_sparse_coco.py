@@ -49,17 +49,20 @@ import numpy as np
 
 from mmext.utils import load_coco_json
 
-PER_CATEGORY = {
+# Annotations kept of a group of n: per image and category, or per image for
+# keep1.
+KEPT_PER_GROUP = {
     'easy': lambda n: n - 1 if n > 1 else n,
     'hard': lambda n: math.ceil(n / 2),
     'extreme': lambda n: 1,
+    'keep1': lambda n: 1,
 }
 SETTINGS_HELP = 'easy, hard, extreme, keep1 or dropNN (NN in 1-99)'
 
 
 def check_setting(setting: str) -> str:
     """Return ``setting`` if it names a sparse setting, else raise."""
-    if setting in PER_CATEGORY or setting == 'keep1':
+    if setting in KEPT_PER_GROUP:
         return setting
     match = re.fullmatch(r'drop(\d{1,2})', setting)
     if match and 1 <= int(match.group(1)) <= 99:
@@ -87,30 +90,26 @@ def sparsify(coco: dict, setting: str, seed: int = 1) -> dict:
     check_setting(setting)
     objects, crowd = object_annotations(coco)
     rng = np.random.RandomState(seed)
+    kept = {id(ann) for ann in crowd}
     if setting.startswith('drop'):
         ratio = int(setting[4:]) / 100.
         num_keep = len(objects) - int(round(ratio * len(objects)))
-        picked = sorted(
-            rng.choice(len(objects), size=num_keep, replace=False).tolist())
-        kept = [objects[i] for i in picked]
+        picked = rng.choice(len(objects), size=num_keep, replace=False)
+        kept.update(id(objects[i]) for i in picked)
     else:
         groups: Dict[tuple, List[dict]] = defaultdict(list)
         for ann in objects:
             key = (ann['image_id'], ) if setting == 'keep1' else (
                 ann['image_id'], ann['category_id'])
             groups[key].append(ann)
-        kept_ids = set()
         for key in sorted(groups):
             anns = groups[key]
-            num_keep = 1 if setting == 'keep1' else PER_CATEGORY[setting](
-                len(anns))
-            order = rng.permutation(len(anns))[:num_keep]
-            kept_ids.update(id(anns[i]) for i in order)
-        kept = [ann for ann in objects if id(ann) in kept_ids]
-    kept_set = {id(ann) for ann in kept + crowd}
+            order = rng.permutation(len(anns))[:KEPT_PER_GROUP[setting](
+                len(anns))]
+            kept.update(id(anns[i]) for i in order)
     out = {k: v for k, v in coco.items() if k != 'annotations'}
     out['annotations'] = [
-        ann for ann in coco.get('annotations', []) if id(ann) in kept_set
+        ann for ann in coco.get('annotations', []) if id(ann) in kept
     ]
     return out
 
