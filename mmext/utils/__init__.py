@@ -2,9 +2,11 @@ from .coco_json import load_coco_json
 from .dataset_paths import check_dataset_paths
 from .runner_builder import build_runner
 from .setup_env import register_all_modules
-from .timing import describe_device, peak_memory_mib, time_ms
+from .timing import (describe_device, peak_memory_mib, run_benchmark_worker,
+                     time_ms)
 
 __all__ = [
     'build_runner', 'check_dataset_paths', 'describe_device',
-    'load_coco_json', 'peak_memory_mib', 'register_all_modules', 'time_ms'
+    'load_coco_json', 'peak_memory_mib', 'register_all_modules',
+    'run_benchmark_worker', 'time_ms'
 ]

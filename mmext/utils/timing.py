@@ -1,6 +1,8 @@
+import json
 import resource
+import subprocess
 import time
-from typing import Callable
+from typing import Callable, List
 
 import torch
 
@@ -62,3 +64,14 @@ def describe_device(device: str, threads: int) -> str:
     if device.startswith('cuda'):
         return torch.cuda.get_device_name(device)
     return f'CPU, {threads} threads'
+
+
+def run_benchmark_worker(cmd: List[str], what: str) -> dict:
+    """Run a benchmark's worker process and return the JSON object it prints
+    last; a failure raises ``RuntimeError`` naming ``what`` with the end of
+    the worker's stderr. Benchmarks measure each case in a fresh process so
+    that peak memory and caches of one case do not leak into the next."""
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f'{what} failed:\n{out.stderr[-3000:]}')
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -2,7 +2,9 @@ import subprocess
 import sys
 import time
 
-from mmext.utils import describe_device, time_ms
+import pytest
+
+from mmext.utils import describe_device, run_benchmark_worker, time_ms
 
 
 def test_time_ms_measures_one_call_in_milliseconds():
@@ -26,3 +28,11 @@ def test_peak_memory_mib_sees_a_256_mib_tensor_after_a_larger_one():
 
 def test_describe_device_names_the_cpu_threads():
     assert describe_device('cpu', 2) == 'CPU, 2 threads'
+
+
+def test_run_benchmark_worker_returns_the_last_json_line_or_names_failure():
+    ok = [sys.executable, '-c', 'print("warm-up"); print(\'{"time": 1.5}\')']
+    assert run_benchmark_worker(ok, 'case') == {'time': 1.5}
+    bad = [sys.executable, '-c', 'import sys; sys.exit("boom")']
+    with pytest.raises(RuntimeError, match=r'impl at 64x64 failed:\n.*boom'):
+        run_benchmark_worker(bad, 'impl at 64x64')

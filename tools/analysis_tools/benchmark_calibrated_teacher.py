@@ -22,13 +22,13 @@ import argparse
 import copy
 import json
 import statistics
-import subprocess
 import sys
 
 import numpy as np
 import torch
 
-from mmext.utils import describe_device, peak_memory_mib, time_ms
+from mmext.utils import (describe_device, peak_memory_mib,
+                         run_benchmark_worker, time_ms)
 
 DEMO_CONFIG = ('configs/calibrated_teacher/'
                'calibrated-teacher_retinanet_r18_fpn_demo-sparse-extreme.py')
@@ -147,11 +147,7 @@ def measure(impl: str, image: str, num_gts: int, args) -> dict:
         str(args.repeat), '--threads',
         str(args.threads), '--device', args.device
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f'{impl} at {image} with {num_gts} GTs failed:\n'
-                           f'{out.stderr[-3000:]}')
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_benchmark_worker(cmd, f'{impl} at {image} with {num_gts} GTs')
 
 
 def main() -> None:

@@ -21,13 +21,13 @@ import argparse
 import copy
 import json
 import statistics
-import subprocess
 import sys
 
 import numpy as np
 import torch
 
-from mmext.utils import describe_device, peak_memory_mib, time_ms
+from mmext.utils import (describe_device, peak_memory_mib,
+                         run_benchmark_worker, time_ms)
 
 IMPLS = ('mmdet', 'mmext')
 DEMO_CONFIG = ('configs/mixteacher/'
@@ -142,10 +142,7 @@ def measure(impl: str, image: str, args: argparse.Namespace) -> dict:
         str(args.repeat), '--threads',
         str(args.threads), '--device', args.device
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f'{impl} at {image} failed:\n{out.stderr[-3000:]}')
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_benchmark_worker(cmd, f'{impl} at {image}')
 
 
 def main() -> None:

@@ -17,12 +17,12 @@ Example (what docs/benchmarks.md records)::
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 
 import torch
 
-from mmext.utils import describe_device, peak_memory_mib, time_ms
+from mmext.utils import (describe_device, peak_memory_mib,
+                         run_benchmark_worker, time_ms)
 
 IMPLS = ('mmdet', 'mmext')
 
@@ -166,8 +166,7 @@ def measure(impl: str, num_gts: int, args: argparse.Namespace) -> dict:
     cmd = [sys.executable, __file__, '--worker', impl, str(num_gts),
            '--image', args.image, '--repeat', str(args.repeat),
            '--threads', str(args.threads), '--device', args.device]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_benchmark_worker(cmd, f'{impl} with {num_gts} GTs')
 
 
 def main() -> None:
