@@ -2,7 +2,10 @@
 # "extreme" sparse annotations: the baseline's RetinaNet R-18 FPN as teacher
 # and student, same images a batch, iterations and optimiser, evaluated on the
 # fully annotated val set (teacher and student).
-_base_ = './retinanet_r18_fpn_demo-sparse-extreme.py'
+_base_ = [
+    './retinanet_r18_fpn_demo-sparse-extreme.py',
+    '../_base_/datasets/semi_augment.py'
+]
 
 detector = _base_.model
 detector.bbox_head.type = 'mmext.FIoURetinaHead'
@@ -26,20 +29,6 @@ model = dict(
     semi_test_cfg=dict(predict_on='teacher'))
 
 scale = (256, 256)
-color_space = [
-    [dict(type='ColorTransform')],
-    [dict(type='AutoContrast')],
-    [dict(type='Equalize')],
-    [dict(type='Sharpness')],
-    [dict(type='Posterize')],
-    [dict(type='Solarize')],
-    [dict(type='Color')],
-    [dict(type='Contrast')],
-    [dict(type='Brightness')],
-]
-semi_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
-                  'scale_factor', 'flip', 'flip_direction',
-                  'homography_matrix')
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
@@ -49,13 +38,13 @@ train_pipeline = [
         teacher=[
             dict(type='Resize', scale=scale, keep_ratio=True),
             dict(type='RandomFlip', prob=0.5),
-            dict(type='PackDetInputs', meta_keys=semi_meta_keys),
+            dict(type='PackDetInputs', meta_keys=_base_.semi_meta_keys),
         ],
         student=[
             dict(type='Resize', scale=scale, keep_ratio=True),
             dict(type='RandomFlip', prob=0.5),
-            dict(type='RandAugment', aug_space=color_space, aug_num=1),
-            dict(type='PackDetInputs', meta_keys=semi_meta_keys),
+            dict(type='RandAugment', aug_space=_base_.color_space, aug_num=1),
+            dict(type='PackDetInputs', meta_keys=_base_.semi_meta_keys),
         ])
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

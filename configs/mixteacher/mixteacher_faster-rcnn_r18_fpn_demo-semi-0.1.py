@@ -1,7 +1,10 @@
 # MixTeacher on mmext's demo set: 10% labeled (32 images), the other 288 train
 # images unlabeled. Same detector, labeled batch, iterations and optimiser as
 # faster-rcnn_r18_fpn_sup-only_demo-semi-0.1.py, so the two mAPs compare.
-_base_ = './faster-rcnn_r18_fpn_sup-only_demo-semi-0.1.py'
+_base_ = [
+    './faster-rcnn_r18_fpn_sup-only_demo-semi-0.1.py',
+    '../_base_/datasets/semi_augment.py'
+]
 
 detector = _base_.model
 detector.type = 'mmext.MixedScaleFasterRCNN'
@@ -30,24 +33,6 @@ model = dict(
         unsup_warmup_iters=50),
     semi_test_cfg=dict(predict_on='teacher'))
 
-color_space = [
-    [dict(type='ColorTransform')],
-    [dict(type='AutoContrast')],
-    [dict(type='Equalize')],
-    [dict(type='Sharpness')],
-    [dict(type='Posterize')],
-    [dict(type='Solarize')],
-    [dict(type='Color')],
-    [dict(type='Contrast')],
-    [dict(type='Brightness')],
-]
-geometric = [
-    [dict(type='Rotate')],
-    [dict(type='ShearX')],
-    [dict(type='ShearY')],
-    [dict(type='TranslateX')],
-    [dict(type='TranslateY')],
-]
 branch_field = ['sup', 'unsup_teacher', 'unsup_student']
 scale = (256, 256)
 sup_pipeline = [
@@ -60,13 +45,10 @@ sup_pipeline = [
         branch_field=branch_field,
         sup=dict(type='PackDetInputs'))
 ]
-semi_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
-                  'scale_factor', 'flip', 'flip_direction',
-                  'homography_matrix')
 weak_pipeline = [
     dict(type='Resize', scale=scale, keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs', meta_keys=semi_meta_keys),
+    dict(type='PackDetInputs', meta_keys=_base_.semi_meta_keys),
 ]
 strong_pipeline = [
     dict(type='Resize', scale=scale, keep_ratio=True),
@@ -74,12 +56,12 @@ strong_pipeline = [
     dict(
         type='RandomOrder',
         transforms=[
-            dict(type='RandAugment', aug_space=color_space, aug_num=1),
-            dict(type='RandAugment', aug_space=geometric, aug_num=1),
+            dict(type='RandAugment', aug_space=_base_.color_space, aug_num=1),
+            dict(type='RandAugment', aug_space=_base_.geometric, aug_num=1),
         ]),
     dict(type='RandomErasing', n_patches=(1, 5), ratio=(0, 0.2)),
     dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
-    dict(type='PackDetInputs', meta_keys=semi_meta_keys),
+    dict(type='PackDetInputs', meta_keys=_base_.semi_meta_keys),
 ]
 unsup_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -5,35 +5,21 @@
 # 400-1200 short side and flip for both, plus one colour operation for the
 # student). Validation and test use the full val2017 annotations. Configs
 # pick the setting with train_dataloader.dataset.ann_file.
-_base_ = 'mmdet::_base_/datasets/coco_detection.py'
+_base_ = ['mmdet::_base_/datasets/coco_detection.py', './semi_augment.py']
 
-color_space = [
-    [dict(type='ColorTransform')],
-    [dict(type='AutoContrast')],
-    [dict(type='Equalize')],
-    [dict(type='Sharpness')],
-    [dict(type='Posterize')],
-    [dict(type='Solarize')],
-    [dict(type='Color')],
-    [dict(type='Contrast')],
-    [dict(type='Brightness')],
-]
 branch_field = ['teacher', 'student']
-semi_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
-                  'scale_factor', 'flip', 'flip_direction',
-                  'homography_matrix')
 train_scales = [(1333, 400), (1333, 1200)]
 weak_pipeline = [
     dict(type='RandomResize', scale=train_scales, keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs', meta_keys=semi_meta_keys),
+    dict(type='PackDetInputs', meta_keys=_base_.semi_meta_keys),
 ]
 strong_pipeline = [
     dict(type='RandomResize', scale=train_scales, keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='RandAugment', aug_space=color_space, aug_num=1),
+    dict(type='RandAugment', aug_space=_base_.color_space, aug_num=1),
     dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
-    dict(type='PackDetInputs', meta_keys=semi_meta_keys),
+    dict(type='PackDetInputs', meta_keys=_base_.semi_meta_keys),
 ]
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
