@@ -1,3 +1,4 @@
 from .fiou_roi_head import FIoURoIHead
+from .ssd_refine_head import SSDRefineHead
 
-__all__ = ['FIoURoIHead']
+__all__ = ['FIoURoIHead', 'SSDRefineHead']

@@ -1,0 +1,400 @@
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+from mmdet.models.losses.gfocal_loss import quality_focal_loss_with_prob
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import bbox2roi, bbox_overlaps, get_box_tensor
+from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
+from mmengine.model import BaseModule
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
+
+from mmext.registry import MODELS, TASK_UTILS
+from ..losses import instance_weights
+from ..task_modules.prior_generators import (box_bags, merge_bag_topk,
+                                             random_negative_boxes,
+                                             widen_to_min_size)
+
+
+def _fc_stack(in_channels: int, channels: int, num: int) -> nn.Sequential:
+    layers: List[nn.Module] = [nn.Flatten(1)]
+    for i in range(num):
+        layers += [nn.Linear(in_channels if i == 0 else channels, channels),
+                   nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers)
+
+
+@MODELS.register_module()
+class SSDRefineHead(BaseModule):
+    """Refines inaccurate (noisy) annotated boxes: SSD-Det's refinement
+    network on RoI features (Wu et al., ICCV 2023, Sec. 3).
+
+    For every annotated box, in the order of the paper's Fig. 2:
+
+    1. **Proposal bag** (Sec. 3.1): :func:`box_bags` around the noisy box.
+    2. **SPSD** (Spatial Position Self-Distillation, Sec. 3.2): a regressor
+       on the bag's RoI features learns to map each proposal onto the noisy
+       box. The noise is zero-mean, so across the data set the regressor
+       distils the position the noisy boxes agree on; its outputs (detached)
+       replace the bag, a bag of higher quality.
+    3. **Interactive structure** (Sec. 3.3), a two-stage MIL cascade:
+       stage 1 classifies the SPSD bag (softmax over ``C + 1``, MIL loss
+       ``bce``) and merges its top-``k`` proposals, weighted by class times
+       instance score, into a first pseudo box (category -> position); a
+       regressor learns to move every proposal onto that pseudo box, weighted
+       by the bag's score, and its outputs are the stage-2 bag
+       (position -> category). Stage 2 classifies that bag (sigmoid over
+       ``C``, MIL loss ``qfl``, with random background boxes as negatives).
+    4. **SISD** (Spatial Identity Self-Distillation, Sec. 3.4): a separate
+       branch predicts each stage-2 proposal's IoU with the first pseudo box
+       from the proposal's feature plus its bag's mean feature (which object
+       the proposal belongs to); the prediction, min-max normalised per bag,
+       is the spatial confidence. The refined box merges the top-``k``
+       stage-2 proposals by class score times spatial confidence.
+
+    Readings and facts from the authors' code (ucas-vg/PointTinyBenchmark,
+    branch SSD-Det, config ``ENoiseBoxPLUS`` with ``with_objectness=True``):
+    shared 2-fc features for SPSD and both MIL stages, a separate 2-fc SISD
+    branch; class-agnostic ``DeltaXYWHBBoxCoder`` (stds 0.1, 0.1, 0.2, 0.2);
+    loss weights 0.25 (SPSD L1, both MIL losses, cascade L1), 0.75 for the
+    negatives (times the mean first-stage bag score), 5 for the SISD
+    smooth-L1 on ``(IoU - 0.5) / 0.5``; ``k = 7``; 500 negatives an image
+    with IoU < 0.3 to every proposal. Boxes are widened to 1 px before
+    encoding (the coder takes logs of sizes). The authors also co-train a
+    Faster R-CNN on the refined boxes in the same network; mmext runs the
+    refine-then-train pipeline instead (the refined json trains any
+    detector), so this head refines only.
+
+    Args:
+        num_classes (int): object classes.
+        bbox_roi_extractor (dict): RoI feature extractor (mmcv RoIAlign).
+        in_channels (int): RoI feature channels.
+        roi_feat_size (int): RoI feature side.
+        fc_channels (int): width of the fc layers.
+        scale_ratios (Sequence[float]): bag width / height scales.
+        shift_ratios (Sequence[float]): bag centre shifts.
+        min_inside (float): share of a proposal inside the image to be valid.
+        topk (int): proposals merged into a box.
+        bbox_coder (dict): proposal -> box coder.
+        loss_spsd, loss_mil_first, loss_mil_second, loss_cascade,
+        loss_sisd (dict): the losses above.
+        negative_loss_weight (float): weight of the negatives' loss.
+        train_cfg (dict, optional): ``num_negatives`` (500) and
+            ``negative_iou_thr`` (0.3).
+        test_cfg (dict, optional): unused; accepted as every mmdet head.
+        init_cfg (dict or list[dict], optional): the authors' normal(0.01)
+            init, class layers with a 0.01 prior.
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        bbox_roi_extractor: ConfigType = dict(
+            type='SingleRoIExtractor',
+            roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
+            out_channels=256,
+            featmap_strides=[4, 8, 16, 32]),
+        in_channels: int = 256,
+        roi_feat_size: int = 7,
+        fc_channels: int = 1024,
+        scale_ratios: Sequence[float] = (1., 1.2, 1.3, 0.8, 0.7),
+        shift_ratios: Sequence[float] = (0.2, ),
+        min_inside: float = 0.7,
+        topk: int = 7,
+        bbox_coder: ConfigType = dict(
+            type='DeltaXYWHBBoxCoder',
+            target_means=[0., 0., 0., 0.],
+            target_stds=[0.1, 0.1, 0.2, 0.2]),
+        loss_spsd: ConfigType = dict(type='L1Loss', loss_weight=0.25),
+        loss_mil_first: ConfigType = dict(
+            type='mmext.MILLoss', loss_type='bce', loss_weight=0.25),
+        loss_mil_second: ConfigType = dict(
+            type='mmext.MILLoss', loss_type='qfl', loss_weight=0.25),
+        loss_cascade: ConfigType = dict(type='L1Loss', loss_weight=0.25),
+        loss_sisd: ConfigType = dict(
+            type='SmoothL1Loss', beta=1.0, loss_weight=5.0),
+        negative_loss_weight: float = 0.75,
+        train_cfg: OptConfigType = None,
+        test_cfg: OptConfigType = None,
+        init_cfg: OptMultiConfig = [
+            dict(type='Normal', layer='Linear', std=0.01),
+            dict(
+                type='Normal',
+                std=0.01,
+                bias_prob=0.01,
+                override=[dict(name='first_cls'),
+                          dict(name='second_cls')])
+        ]
+    ) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.num_classes = num_classes
+        self.scale_ratios = tuple(scale_ratios)
+        self.shift_ratios = tuple(shift_ratios)
+        self.min_inside = min_inside
+        self.topk = topk
+        train_cfg = train_cfg or {}
+        self.num_negatives = train_cfg.get('num_negatives', 500)
+        self.negative_iou_thr = train_cfg.get('negative_iou_thr', 0.3)
+        self.negative_loss_weight = negative_loss_weight
+
+        self.bbox_roi_extractor = MODELS.build(bbox_roi_extractor)
+        self.bbox_coder = TASK_UTILS.build(bbox_coder)
+        roi_channels = in_channels * roi_feat_size**2
+        self.shared_fcs = _fc_stack(roi_channels, fc_channels, 2)
+        self.spsd_reg = nn.Linear(fc_channels, 4)
+        self.first_cls = nn.Linear(fc_channels, num_classes + 1)
+        self.first_ins = nn.Linear(fc_channels, num_classes + 1)
+        self.cascade_reg = nn.Linear(fc_channels, 4)
+        self.second_cls = nn.Linear(fc_channels, num_classes)
+        self.second_ins = nn.Linear(fc_channels, num_classes)
+        self.sisd_fcs = _fc_stack(roi_channels, fc_channels, 2)
+        self.sisd_iou = nn.Linear(fc_channels, 1)
+
+        self.loss_spsd = MODELS.build(loss_spsd)
+        self.loss_mil_first = MODELS.build(loss_mil_first)
+        self.loss_mil_second = MODELS.build(loss_mil_second)
+        self.loss_cascade = MODELS.build(loss_cascade)
+        self.loss_sisd = MODELS.build(loss_sisd)
+
+    def roi_features(self, x: Tuple[Tensor], bags: List[Tensor]) -> Tensor:
+        """RoI features ``(sum N_i, C, s, s)`` of per-image proposals
+        ``(..., 4)``."""
+        rois = bbox2roi([bag.reshape(-1, 4) for bag in bags])
+        return self.bbox_roi_extractor(
+            x[:self.bbox_roi_extractor.num_inputs], rois)
+
+    def decode(self, bags: Tensor, deltas: Tensor,
+               img_shapes: Sequence[Tuple[int, int]],
+               num_boxes: List[int]) -> Tensor:
+        """Boxes ``(G, N, 4)`` from bag proposals and deltas, each clipped to
+        its image and at least 1 px wide."""
+        boxes = []
+        for bag, delta, shape in zip(
+                bags.split(num_boxes), deltas.view(bags.shape).split(
+                    num_boxes), img_shapes):
+            boxes.append(
+                self.bbox_coder.decode(
+                    bag.reshape(-1, 4), delta.reshape(-1, 4),
+                    max_shape=shape).view(bag.shape))
+        return widen_to_min_size(torch.cat(boxes))
+
+    @staticmethod
+    def clip(boxes: Tensor, img_shapes: Sequence[Tuple[int, int]],
+             num_boxes: List[int]) -> Tensor:
+        """``(G, 4)`` boxes clipped to their images, at least 1 px wide."""
+        clipped = []
+        for box, (height, width) in zip(boxes.split(num_boxes), img_shapes):
+            clipped.append(
+                torch.stack([
+                    box[:, 0].clamp(0, width), box[:, 1].clamp(0, height),
+                    box[:, 2].clamp(0, width), box[:, 3].clamp(0, height)
+                ], dim=1))
+        return widen_to_min_size(torch.cat(clipped))
+
+    def refine(
+        self, x: Tuple[Tensor], boxes: List[Tensor], labels: List[Tensor],
+        img_shapes: Sequence[Tuple[int, int]]
+    ) -> Tuple[Tensor, Tensor, Dict[str, Tensor]]:
+        """Run the refinement of Sec. 3 on the boxes of a batch.
+
+        Args:
+            x (tuple[Tensor]): FPN features.
+            boxes (list[Tensor]): per image ``(G_i, 4)`` noisy boxes.
+            labels (list[Tensor]): per image ``(G_i, )`` labels.
+            img_shapes (Sequence[tuple]): per image ``(height, width)``.
+
+        Returns:
+            tuple: refined boxes ``(G, 4)``, bag scores ``(G, )`` and the
+            intermediate tensors the losses need.
+        """
+        num_boxes = [len(b) for b in boxes]
+        labels = torch.cat(labels)
+        noisy = widen_to_min_size(torch.cat(boxes))
+        bags, valid = zip(*[
+            box_bags(b, self.scale_ratios, self.shift_ratios, shape,
+                     self.min_inside)
+            for b, shape in zip(noisy.split(num_boxes), img_shapes)
+        ])
+        bags, valid = torch.cat(bags), torch.cat(valid)
+        num_gt, num_props = valid.shape
+        index = torch.arange(num_gt, device=noisy.device)
+
+        # SPSD (Sec. 3.2): regress every proposal onto its noisy box.
+        spsd_deltas = self.spsd_reg(
+            self.shared_fcs(self.roi_features(x, bags.split(num_boxes))))
+        first_bags = self.decode(bags, spsd_deltas.detach(), img_shapes,
+                                 num_boxes)
+
+        # Interactive structure (Sec. 3.3), first stage: softmax MIL.
+        feats = self.shared_fcs(
+            self.roi_features(x, first_bags.split(num_boxes)))
+        first_cls = self.first_cls(feats).view(num_gt, num_props,
+                                               -1).softmax(dim=-1)
+        first_ins = self.first_ins(feats).view(num_gt, num_props, -1)
+        first_weights = (first_cls * instance_weights(first_ins, valid))[
+            index, :, labels]
+        first_boxes = self.clip(
+            merge_bag_topk(first_bags, first_weights.detach(), self.topk),
+            img_shapes, num_boxes)
+        first_bag_scores = first_weights.detach().sum(dim=1)
+        cascade_deltas = self.cascade_reg(feats)
+        second_bags = self.decode(first_bags, cascade_deltas.detach(),
+                                  img_shapes, num_boxes)
+
+        # Second stage: sigmoid MIL; SISD (Sec. 3.4) spatial confidence.
+        roi_feats = self.roi_features(x, second_bags.split(num_boxes))
+        feats = self.shared_fcs(roi_feats)
+        second_cls = self.second_cls(feats).view(num_gt, num_props,
+                                                 -1).sigmoid()
+        second_ins = self.second_ins(feats).view(num_gt, num_props, -1)
+        sisd_feats = self.sisd_fcs(roi_feats).view(num_gt, num_props, -1)
+        sisd_feats = sisd_feats + sisd_feats.mean(dim=1, keepdim=True)
+        iou_pred = self.sisd_iou(sisd_feats).squeeze(-1)
+        low = iou_pred.min(dim=1, keepdim=True)[0]
+        high = iou_pred.max(dim=1, keepdim=True)[0]
+        confidence = (iou_pred - low) / (high - low).clamp(min=1e-6)
+        second_valid = valid.new_ones(valid.shape)
+        class_scores = second_cls[index, :, labels]
+        refined = self.clip(
+            merge_bag_topk(second_bags, (class_scores * confidence).detach(),
+                           self.topk), img_shapes, num_boxes)
+        bag_scores = (second_cls * instance_weights(
+            second_ins, second_valid))[index, :, labels].sum(dim=1)
+        state = dict(
+            labels=labels,
+            noisy=noisy,
+            bags=bags,
+            valid=valid,
+            spsd_deltas=spsd_deltas,
+            first_bags=first_bags,
+            first_cls=first_cls,
+            first_ins=first_ins,
+            first_boxes=first_boxes,
+            first_bag_scores=first_bag_scores,
+            cascade_deltas=cascade_deltas,
+            second_bags=second_bags,
+            second_cls=second_cls,
+            second_ins=second_ins,
+            second_valid=second_valid,
+            iou_pred=iou_pred)
+        return refined, bag_scores.detach(), state
+
+    def loss(self, x: Tuple[Tensor],
+             batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """Losses of SPSD, both MIL stages, the cascade regression, the
+        negatives and SISD for the annotated (noisy) boxes of a batch."""
+        boxes, labels, img_shapes = self.unpack_boxes(batch_data_samples)
+        if sum(len(b) for b in boxes) == 0:
+            zero = x[0].sum() * 0
+            return dict(
+                loss_spsd=zero,
+                loss_mil_first=zero,
+                loss_cascade=zero,
+                loss_mil_second=zero,
+                loss_negative=zero,
+                loss_sisd=zero)
+        _, _, s = self.refine(x, boxes, labels, img_shapes)
+        num_boxes = [len(b) for b in boxes]
+        num_props = s['valid'].size(1)
+
+        def encode(bags: Tensor, targets: Tensor) -> Tensor:
+            return self.bbox_coder.encode(
+                bags.reshape(-1, 4),
+                targets[:, None].expand_as(bags).reshape(-1, 4))
+
+        losses = dict()
+        losses['loss_spsd'] = self.loss_spsd(
+            s['spsd_deltas'], encode(s['bags'], s['noisy']))
+        losses['loss_mil_first'] = self.loss_mil_first(
+            s['first_cls'], s['first_ins'], s['labels'], s['valid'])
+        cascade_weight = s['first_bag_scores'][:, None].expand(
+            -1, num_props).reshape(-1, 1)
+        losses['loss_cascade'] = self.loss_cascade(
+            s['cascade_deltas'],
+            encode(s['first_bags'], s['first_boxes']),
+            cascade_weight,
+            avg_factor=s['cascade_deltas'].size(0))
+        losses['loss_mil_second'] = self.loss_mil_second(
+            s['second_cls'], s['second_ins'], s['labels'], s['second_valid'],
+            s['first_bag_scores'])
+        losses['loss_negative'] = self.negative_loss(
+            x, s['second_bags'].split(num_boxes), img_shapes,
+            s['first_bag_scores'])
+        iou_target = bbox_overlaps(
+            s['second_bags'], s['first_boxes'][:, None].expand_as(
+                s['second_bags']), is_aligned=True)
+        losses['loss_sisd'] = self.loss_sisd(s['iou_pred'],
+                                             (iou_target - 0.5) / 0.5)
+        return losses
+
+    def negative_loss(self, x: Tuple[Tensor], bags: Sequence[Tensor],
+                      img_shapes: Sequence[Tuple[int, int]],
+                      bag_scores: Tensor) -> Tensor:
+        """Second-stage quality focal loss of random background boxes towards
+        zero on every class, summed and divided by the number of bags, times
+        the mean first-stage bag score (the authors' weighting)."""
+        negatives, valid = zip(*[
+            random_negative_boxes(self.num_negatives, shape, bag,
+                                  self.negative_iou_thr)
+            for bag, shape in zip(bags, img_shapes)
+        ])
+        feats = self.shared_fcs(self.roi_features(x, list(negatives)))
+        probs = self.second_cls(feats).sigmoid()
+        background = probs.new_full((len(probs), ),
+                                    self.num_classes,
+                                    dtype=torch.long)
+        loss = quality_focal_loss_with_prob(
+            probs, (background, probs.new_zeros(len(probs))),
+            reduction='none')
+        loss = (loss * torch.cat(valid).to(loss)).sum() / len(bag_scores)
+        return self.negative_loss_weight * bag_scores.mean() * loss
+
+    def predict(self,
+                x: Tuple[Tensor],
+                batch_data_samples: SampleList,
+                rescale: bool = True) -> InstanceList:
+        """Refined boxes of each image's annotated boxes.
+
+        Returns:
+            list[InstanceData]: per image, one instance per annotated box in
+            the annotations' order: ``bboxes`` (refined, in the original
+            image when ``rescale``), ``labels`` (the annotations') and
+            ``scores`` (second-stage bag score of the label).
+        """
+        boxes, labels, img_shapes = self.unpack_boxes(batch_data_samples)
+        num_boxes = [len(b) for b in boxes]
+        if sum(num_boxes) == 0:
+            refined = x[0].new_zeros((0, 4))
+            scores = x[0].new_zeros((0, ))
+        else:
+            refined, scores, _ = self.refine(x, boxes, labels, img_shapes)
+        results = []
+        for box, score, label, sample in zip(
+                refined.split(num_boxes), scores.split(num_boxes), labels,
+                batch_data_samples):
+            if rescale:
+                scale = box.new_tensor(sample.metainfo['scale_factor'])
+                box = self.clip(box / scale.repeat(2),
+                                [sample.metainfo['ori_shape'][:2]],
+                                [len(box)])
+            results.append(InstanceData(bboxes=box, labels=label,
+                                        scores=score))
+        return results
+
+    @staticmethod
+    def unpack_boxes(
+        batch_data_samples: SampleList
+    ) -> Tuple[List[Tensor], List[Tensor], List[Tuple[int, int]]]:
+        """Per image: annotated boxes ``(G_i, 4)``, labels ``(G_i, )`` and
+        ``(height, width)`` of the network input."""
+        boxes, labels, img_shapes = [], [], []
+        for sample in batch_data_samples:
+            if 'gt_instances' not in sample:
+                raise ValueError(
+                    'SSDRefineHead refines annotated boxes: each sample '
+                    'needs gt_instances (add LoadAnnotations to the test '
+                    'pipeline)')
+            boxes.append(get_box_tensor(sample.gt_instances.bboxes).float())
+            labels.append(sample.gt_instances.labels)
+            img_shapes.append(tuple(sample.metainfo['img_shape'][:2]))
+        return boxes, labels, img_shapes
