@@ -22,6 +22,10 @@ data: setup
 	@$(PY) tools/dataset_converters/make_sparse_coco.py \
 		data/demo_det/annotations/instances_train.json \
 		--out-dir data/demo_det/sparse_anns > /dev/null
+	@echo "[data] writing its noisy-box annotations to data/demo_det/noisy_anns"
+	@$(PY) tools/dataset_converters/make_noisy_coco.py \
+		data/demo_det/annotations/instances_train.json \
+		--out-dir data/demo_det/noisy_anns > /dev/null
 
 demo: data
 	@PY=$(PY) bash tools/misc/run_demo.sh $(DEMO_CONFIG) $(DEMO_WORK_DIR)

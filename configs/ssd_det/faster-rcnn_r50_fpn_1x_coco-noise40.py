@@ -1,0 +1,11 @@
+# Baseline: mmdet's Faster R-CNN R-50 FPN 1x trained directly on COCO
+# train2017 with 40% box noise (make_noisy_coco.py), evaluated on the clean
+# val2017. For another level, pass the level's json with
+# --cfg-options train_dataloader.dataset.ann_file=...
+_base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
+
+# Plain names resolve in mmext's registries first, then in mmdet's.
+default_scope = 'mmext'
+
+train_dataloader = dict(
+    dataset=dict(ann_file='noisy_anns/instances_train2017_noise40.json'))

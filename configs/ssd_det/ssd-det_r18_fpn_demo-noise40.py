@@ -1,0 +1,113 @@
+# SSD-Det's refinement network, ResNet-18 + FPN from scratch, on mmext's demo
+# set with 40% box noise (make_noisy_coco.py; `make data`). Step 1 of the
+# demo pipeline (configs/ssd_det/README.md):
+#   python tools/train.py configs/ssd_det/ssd-det_r18_fpn_demo-noise40.py
+#   python tools/test.py configs/ssd_det/ssd-det_r18_fpn_demo-noise40.py \
+#       work_dirs/ssd-det_r18_fpn_demo-noise40/iter_500.pth
+# The test writes the refined training json that
+# faster-rcnn_r18_fpn_demo-noise40-refined.py trains on, and reports the mean
+# IoU of noisy and refined boxes to the clean ones.
+_base_ = ['../_base_/datasets/demo_det.py', '../_base_/default_runtime.py']
+
+model = dict(
+    type='SSDDet',
+    data_preprocessor=dict(
+        type='DetDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_size_divisor=32),
+    # Group norm: from scratch, BN statistics of 8 small images are noisy.
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        frozen_stages=-1,
+        norm_cfg=dict(type='GN', num_groups=32, requires_grad=True),
+        norm_eval=False,
+        style='pytorch',
+        init_cfg=None),
+    neck=dict(
+        type='FPN',
+        in_channels=[64, 128, 256, 512],
+        out_channels=64,
+        num_outs=4),
+    bbox_head=dict(
+        type='SSDRefineHead',
+        num_classes=6,
+        # mmcv's CPU RoIAlign dominates a CPU step (a bag is 125 RoIs a
+        # box, extracted three times): one sample a bin.
+        bbox_roi_extractor=dict(
+            type='SingleRoIExtractor',
+            roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=1),
+            out_channels=64,
+            featmap_strides=[4, 8, 16, 32]),
+        in_channels=64,
+        fc_channels=256,
+        # The authors' bag at noise 0.3 and 0.4.
+        scale_ratios=(1., 1.2, 1.3, 0.8, 0.7),
+        shift_ratios=(0.2, ),
+        topk=7),
+    # 200 background boxes an image (the authors' 500 on 800 px images).
+    train_cfg=dict(num_negatives=200, negative_iou_thr=0.3))
+
+data_root = 'data/demo_det/'
+noisy_ann_file = 'noisy_anns/instances_train_noise40.json'
+refined_ann_file = 'noisy_anns/instances_train_noise40_refined.json'
+train_dataloader = dict(
+    batch_size=4,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(ann_file=noisy_ann_file))
+
+# Validation and test refine the (noisy) training set itself.
+refine_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(256, 256), keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor', 'ann_ids'))
+]
+val_dataloader = dict(
+    dataset=dict(
+        type='CocoWithAnnIdsDataset',
+        metainfo=dict(
+            classes=('astronaut', 'shuttle', 'rocket', 'cat', 'cup', 'coin')),
+        ann_file=noisy_ann_file,
+        data_prefix=dict(img='train/'),
+        pipeline=refine_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(
+    _delete_=True,
+    type='BoxRefinementMetric',
+    ann_file=data_root + noisy_ann_file,
+    clean_ann_file=data_root + 'annotations/instances_train.json',
+    outfile=data_root + refined_ann_file)
+test_evaluator = val_evaluator
+
+max_iters = 500
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+    clip_grad=dict(max_norm=10, norm_type=2))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=False,
+        begin=0,
+        end=max_iters,
+        eta_min_ratio=0.05)
+]
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=250,
+        max_keep_ckpts=1))
+log_processor = dict(by_epoch=False, window_size=20)

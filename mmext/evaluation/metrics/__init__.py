@@ -1,0 +1,3 @@
+from .box_refinement_metric import BoxRefinementMetric
+
+__all__ = ['BoxRefinementMetric']
