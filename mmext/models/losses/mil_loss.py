@@ -10,7 +10,7 @@ from mmext.registry import MODELS
 def instance_weights(ins_logits: Tensor, valid: Tensor) -> Tensor:
     """Share of each proposal in its bag, per class: the softmax of the
     instance logits over the bag, restricted to valid proposals and
-    renormalised (P2BNet Eq. 2, reused by SSD-Det).
+    renormalised (P2BNet's instance scores, which SSD-Det's MIL reuses).
 
     Args:
         ins_logits (Tensor): ``(G, N, C)``.

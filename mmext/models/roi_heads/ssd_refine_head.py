@@ -27,17 +27,17 @@ def _fc_stack(in_channels: int, channels: int, num: int) -> nn.Sequential:
 @MODELS.register_module()
 class SSDRefineHead(BaseModule):
     """Refines inaccurate (noisy) annotated boxes: SSD-Det's refinement
-    network on RoI features (Wu et al., ICCV 2023, Sec. 3).
+    network on RoI features (Wu et al., ICCV 2023).
 
-    For every annotated box, in the order of the paper's Fig. 2:
+    For every annotated box, in the order of the paper's method:
 
-    1. **Proposal bag** (Sec. 3.1): :func:`box_bags` around the noisy box.
-    2. **SPSD** (Spatial Position Self-Distillation, Sec. 3.2): a regressor
+    1. **Proposal bag**: :func:`box_bags` around the noisy box.
+    2. **SPSD** (Spatial Position Self-Distillation): a regressor
        on the bag's RoI features learns to map each proposal onto the noisy
        box. The noise is zero-mean, so across the data set the regressor
        distils the position the noisy boxes agree on; its outputs (detached)
        replace the bag, a bag of higher quality.
-    3. **Interactive structure** (Sec. 3.3), a two-stage MIL cascade:
+    3. **Interactive structure**, a two-stage MIL cascade:
        stage 1 classifies the SPSD bag (softmax over ``C + 1``, MIL loss
        ``bce``) and merges its top-``k`` proposals, weighted by class times
        instance score, into a first pseudo box (category -> position); a
@@ -45,7 +45,7 @@ class SSDRefineHead(BaseModule):
        by the bag's score, and its outputs are the stage-2 bag
        (position -> category). Stage 2 classifies that bag (sigmoid over
        ``C``, MIL loss ``qfl``, with random background boxes as negatives).
-    4. **SISD** (Spatial Identity Self-Distillation, Sec. 3.4): a separate
+    4. **SISD** (Spatial Identity Self-Distillation): a separate
        branch predicts each stage-2 proposal's IoU with the first pseudo box
        from the proposal's feature plus its bag's mean feature (which object
        the proposal belongs to); the prediction, min-max normalised per bag,
@@ -195,7 +195,7 @@ class SSDRefineHead(BaseModule):
         self, x: Tuple[Tensor], boxes: List[Tensor], labels: List[Tensor],
         img_shapes: Sequence[Tuple[int, int]]
     ) -> Tuple[Tensor, Tensor, Dict[str, Tensor]]:
-        """Run the refinement of Sec. 3 on the boxes of a batch.
+        """Run the refinement (steps 1-4 above) on the boxes of a batch.
 
         Args:
             x (tuple[Tensor]): FPN features.
@@ -219,13 +219,13 @@ class SSDRefineHead(BaseModule):
         num_gt, num_props = valid.shape
         index = torch.arange(num_gt, device=noisy.device)
 
-        # SPSD (Sec. 3.2): regress every proposal onto its noisy box.
+        # SPSD: regress every proposal onto its noisy box.
         spsd_deltas = self.spsd_reg(
             self.shared_fcs(self.roi_features(x, bags.split(num_boxes))))
         first_bags = self.decode(bags, spsd_deltas.detach(), img_shapes,
                                  num_boxes)
 
-        # Interactive structure (Sec. 3.3), first stage: softmax MIL.
+        # Interactive structure, first stage: softmax MIL.
         feats = self.shared_fcs(
             self.roi_features(x, first_bags.split(num_boxes)))
         first_cls = self.first_cls(feats).view(num_gt, num_props,
@@ -241,7 +241,7 @@ class SSDRefineHead(BaseModule):
         second_bags = self.decode(first_bags, cascade_deltas.detach(),
                                   img_shapes, num_boxes)
 
-        # Second stage: sigmoid MIL; SISD (Sec. 3.4) spatial confidence.
+        # Second stage: sigmoid MIL; SISD spatial confidence.
         roi_feats = self.roi_features(x, second_bags.split(num_boxes))
         feats = self.shared_fcs(roi_feats)
         second_cls = self.second_cls(feats).view(num_gt, num_props,

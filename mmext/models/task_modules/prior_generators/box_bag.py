@@ -1,4 +1,6 @@
-"""Proposal bags around annotated boxes, SSD-Det (ICCV 2023) Sec. 3.1."""
+"""Proposal bags around annotated boxes: SSD-Det's (ICCV 2023) proposal bag
+construction, with the authors' sampling (ucas-vg/PointTinyBenchmark, branch
+SSD-Det, ``PBR_proposals_from_cfg`` and ``gen_negative_proposals``)."""
 from typing import Sequence, Tuple
 
 import torch
