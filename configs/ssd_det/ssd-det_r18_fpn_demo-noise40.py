@@ -61,10 +61,7 @@ train_dataloader = dict(
     dataset=dict(ann_file=noisy_ann_file))
 
 # Validation and test refine the (noisy) training set itself.
-refine_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(256, 256), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
+refine_pipeline = _base_.test_pipeline[:-1] + [
     dict(
         type='PackDetInputs',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',

@@ -10,10 +10,8 @@ train_dataloader = dict(
     dataset=dict(
         ann_file='noisy_anns/instances_train2017_noise40.json',
         data_prefix=dict(img='train2017/')))
-refine_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=(1333, 800), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
+# mmdet's test pipeline (boxes loaded after the resize), with the ids.
+refine_pipeline = _base_.test_pipeline[:-1] + [
     dict(
         type='PackDetInputs',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',

@@ -21,13 +21,8 @@ train_pipeline = [
 ]
 refine_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=(1000, 600), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor', 'ann_ids'))
-]
+    dict(type='Resize', scale=(1000, 600), keep_ratio=True)
+] + _base_.refine_pipeline[2:]
 train_dataloader = dict(
     batch_size=2,
     dataset=dict(

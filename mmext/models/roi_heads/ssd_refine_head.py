@@ -86,6 +86,9 @@ class SSDRefineHead(BaseModule):
             init, class layers with a 0.01 prior.
     """
 
+    loss_names = ('loss_spsd', 'loss_mil_first', 'loss_cascade',
+                  'loss_mil_second', 'loss_negative', 'loss_sisd')
+
     def __init__(
         self,
         num_classes: int,
@@ -285,14 +288,7 @@ class SSDRefineHead(BaseModule):
         negatives and SISD for the annotated (noisy) boxes of a batch."""
         boxes, labels, img_shapes = self.unpack_boxes(batch_data_samples)
         if sum(len(b) for b in boxes) == 0:
-            zero = x[0].sum() * 0
-            return dict(
-                loss_spsd=zero,
-                loss_mil_first=zero,
-                loss_cascade=zero,
-                loss_mil_second=zero,
-                loss_negative=zero,
-                loss_sisd=zero)
+            return dict.fromkeys(self.loss_names, x[0].sum() * 0)
         _, _, s = self.refine(x, boxes, labels, img_shapes)
         num_boxes = [len(b) for b in boxes]
         num_props = s['valid'].size(1)
