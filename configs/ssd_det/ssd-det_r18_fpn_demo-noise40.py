@@ -61,7 +61,12 @@ train_dataloader = dict(
     dataset=dict(ann_file=noisy_ann_file))
 
 # Validation and test refine the (noisy) training set itself.
-refine_pipeline = _base_.test_pipeline[:-1] + [
+# Boxes are loaded before the resize: the network refines them at its input
+# scale (mmdet's test pipelines load them after, for evaluation).
+refine_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=(256, 256), keep_ratio=True),
     dict(
         type='PackDetInputs',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',

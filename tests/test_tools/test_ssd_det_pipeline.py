@@ -1,11 +1,18 @@
 """SSD-Det's refine-then-train pipeline with the real tools on a small demo
 set: noisy json -> train SSD-Det -> tools/test.py writes the refined json ->
 a Faster R-CNN trains on it."""
+import glob
 import json
+import os.path as osp
 import textwrap
 
 import pytest
-from conftest import run_tool
+import torch
+from conftest import REPO_ROOT, run_tool
+from mmengine.config import Config
+
+from mmext.registry import DATASETS
+from mmext.utils import register_all_modules
 
 SSD_DET = """
 _base_ = 'mmext::ssd_det/ssd-det_r18_fpn_demo-noise40.py'
@@ -19,8 +26,8 @@ pipeline = [
 ]
 refine_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(128, 128), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=(128, 128), keep_ratio=True),
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                     'scale_factor', 'ann_ids'))
@@ -108,3 +115,41 @@ def test_refine_then_train(noisy_root, tmp_path):
                     str(tmp_path / 'detector'))
     assert 'coco/bbox_mAP' in proc.stdout + proc.stderr
     assert (tmp_path / 'detector' / 'iter_2.pth').is_file()
+
+
+SSD_DET_CONFIGS = sorted(
+    glob.glob(osp.join(REPO_ROOT, 'configs', 'ssd_det', 'ssd-det_*.py')))
+
+
+@pytest.mark.parametrize('config', SSD_DET_CONFIGS, ids=osp.basename)
+def test_refining_loads_boxes_before_the_resize(config):
+    """The network refines boxes at its input scale: a test pipeline that
+    loads them after the resize (mmdet's, for evaluation) would hand it
+    boxes in the original image."""
+    cfg = Config.fromfile(config)
+    for loader in (cfg.val_dataloader, cfg.test_dataloader):
+        types = [t['type'] for t in loader.dataset.pipeline]
+        assert types.index('LoadAnnotations') < types.index('Resize')
+        assert 'ann_ids' in loader.dataset.pipeline[-1]['meta_keys']
+
+
+def test_refine_samples_carry_resized_boxes_and_their_ids(noisy_root):
+    register_all_modules()
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'ssd_det',
+                 'ssd-det_r18_fpn_demo-noise40.py'))
+    dataset_cfg = cfg.val_dataloader.dataset
+    dataset_cfg.data_root = noisy_root + '/'
+    dataset = DATASETS.build(dataset_cfg)
+    noisy = json.load(
+        open(f'{noisy_root}/noisy_anns/instances_train_noise40.json'))
+    boxes = {a['id']: a['bbox'] for a in noisy['annotations']}
+    item = dataset[0]
+    meta = item['data_samples'].metainfo
+    scale = torch.tensor(meta['scale_factor']).repeat(2)
+    gt = item['data_samples'].gt_instances.bboxes.tensor
+    assert len(meta['ann_ids']) == len(gt) > 0
+    for box, ann_id in zip(gt, meta['ann_ids']):
+        x, y, w, h = boxes[ann_id]
+        assert torch.allclose(box / scale, torch.tensor([x, y, x + w, y + h]),
+                              atol=0.05)

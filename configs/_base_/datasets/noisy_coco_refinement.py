@@ -10,8 +10,12 @@ train_dataloader = dict(
     dataset=dict(
         ann_file='noisy_anns/instances_train2017_noise40.json',
         data_prefix=dict(img='train2017/')))
-# mmdet's test pipeline (boxes loaded after the resize), with the ids.
-refine_pipeline = _base_.test_pipeline[:-1] + [
+# Boxes are loaded before the resize: the network refines them at its input
+# scale (mmdet's test pipelines load them after, for evaluation).
+refine_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=(1333, 800), keep_ratio=True),
     dict(
         type='PackDetInputs',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',

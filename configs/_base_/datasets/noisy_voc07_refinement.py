@@ -21,8 +21,10 @@ train_pipeline = [
 ]
 refine_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=(1000, 600), keep_ratio=True)
-] + _base_.refine_pipeline[2:]
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=(1000, 600), keep_ratio=True),
+    _base_.refine_pipeline[-1]
+]
 train_dataloader = dict(
     batch_size=2,
     dataset=dict(

@@ -208,9 +208,12 @@ class SSDRefineHead(BaseModule):
 
         Returns:
             tuple: refined boxes ``(G, 4)``, bag scores ``(G, )`` and the
-            intermediate tensors the losses need.
+            intermediate tensors the losses need (empty without boxes).
         """
         num_boxes = [len(b) for b in boxes]
+        if sum(num_boxes) == 0:
+            empty = x[0].new_zeros((0, 4))
+            return empty, empty[:, 0], {}
         labels = torch.cat(labels)
         noisy = widen_to_min_size(torch.cat(boxes))
         bags, valid = zip(*[
@@ -359,11 +362,7 @@ class SSDRefineHead(BaseModule):
         """
         boxes, labels, img_shapes = self.unpack_boxes(batch_data_samples)
         num_boxes = [len(b) for b in boxes]
-        if sum(num_boxes) == 0:
-            refined = x[0].new_zeros((0, 4))
-            scores = x[0].new_zeros((0, ))
-        else:
-            refined, scores, _ = self.refine(x, boxes, labels, img_shapes)
+        refined, scores, _ = self.refine(x, boxes, labels, img_shapes)
         results = []
         for box, score, label, sample in zip(
                 refined.split(num_boxes), scores.split(num_boxes), labels,
