@@ -149,6 +149,8 @@ def test_batch_without_boxes():
     sum(losses.values()).backward()
     results = head.predict(x, empty)
     assert [len(r) for r in results] == [0, 0]
+    refined, scores, state = head.refine(x, *head.unpack_boxes(empty))
+    assert refined.shape == (0, 4) and scores.shape == (0, ) and not state
 
 
 @pytest.mark.parametrize('boxes', [
