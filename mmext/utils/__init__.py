@@ -3,10 +3,10 @@ from .dataset_paths import check_dataset_paths
 from .runner_builder import build_runner
 from .setup_env import register_all_modules
 from .timing import (describe_device, peak_memory_mib, run_benchmark_worker,
-                     time_ms)
+                     step_cost, time_ms)
 
 __all__ = [
     'build_runner', 'check_dataset_paths', 'describe_device',
     'load_coco_json', 'peak_memory_mib', 'register_all_modules',
-    'run_benchmark_worker', 'time_ms'
+    'run_benchmark_worker', 'step_cost', 'time_ms'
 ]

@@ -1,5 +1,6 @@
 import json
 import resource
+import statistics
 import subprocess
 import time
 from typing import Callable, List
@@ -56,6 +57,16 @@ def peak_memory_mib(fn: Callable[[], None], device: str = 'cpu') -> float:
         fn()
         return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss -
                 base) / 1024
+
+
+def step_cost(fn: Callable[[], None], repeat: int,
+              device: str = 'cpu') -> dict:
+    """What a benchmark worker reports for a step: ``peak`` (MiB, the first
+    call, :func:`peak_memory_mib`) and ``time`` (ms, the median of
+    ``repeat`` more calls)."""
+    peak = peak_memory_mib(fn, device)
+    times = [time_ms(fn, device) for _ in range(repeat)]
+    return dict(time=statistics.median(times), peak=peak)
 
 
 def describe_device(device: str, threads: int) -> str:

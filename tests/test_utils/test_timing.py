@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from mmext.utils import describe_device, run_benchmark_worker, time_ms
+from mmext.utils import (describe_device, run_benchmark_worker, step_cost,
+                         time_ms)
 
 
 def test_time_ms_measures_one_call_in_milliseconds():
@@ -36,3 +37,16 @@ def test_run_benchmark_worker_returns_the_last_json_line_or_names_failure():
     bad = [sys.executable, '-c', 'import sys; sys.exit("boom")']
     with pytest.raises(RuntimeError, match=r'impl at 64x64 failed:\n.*boom'):
         run_benchmark_worker(bad, 'impl at 64x64')
+
+
+def test_step_cost_reports_the_median_time_and_the_first_calls_peak():
+    calls = []
+
+    def step():
+        calls.append(1)
+        time.sleep(0.01)
+
+    cost = step_cost(step, repeat=3)
+    assert len(calls) == 4
+    assert set(cost) == {'time', 'peak'}
+    assert 9 <= cost['time'] < 1000 and cost['peak'] >= 0

@@ -21,14 +21,12 @@ records)::
 import argparse
 import copy
 import json
-import statistics
 import sys
 
 import numpy as np
 import torch
 
-from mmext.utils import (describe_device, peak_memory_mib,
-                         run_benchmark_worker, time_ms)
+from mmext.utils import describe_device, run_benchmark_worker, step_cost
 
 DEMO_CONFIG = ('configs/calibrated_teacher/'
                'calibrated-teacher_retinanet_r18_fpn_demo-sparse-extreme.py')
@@ -133,9 +131,7 @@ def worker(args: argparse.Namespace) -> None:
     make_step(impl, models, make_batch(models[0], 64, 64, 2, args))()
     step = make_step(impl, models,
                      make_batch(models[0], h, w, int(num_gts), args))
-    peak = peak_memory_mib(step, args.device)
-    times = [time_ms(step, args.device) for _ in range(args.repeat)]
-    print(json.dumps(dict(time=statistics.median(times), peak=peak)))
+    print(json.dumps(step_cost(step, args.repeat, args.device)))
 
 
 def measure(impl: str, image: str, num_gts: int, args) -> dict:

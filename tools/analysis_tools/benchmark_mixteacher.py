@@ -20,14 +20,12 @@ docs/benchmarks.md records)::
 import argparse
 import copy
 import json
-import statistics
 import sys
 
 import numpy as np
 import torch
 
-from mmext.utils import (describe_device, peak_memory_mib,
-                         run_benchmark_worker, time_ms)
+from mmext.utils import describe_device, run_benchmark_worker, step_cost
 
 IMPLS = ('mmdet', 'mmext')
 DEMO_CONFIG = ('configs/mixteacher/'
@@ -124,12 +122,10 @@ def worker(args: argparse.Namespace) -> None:
     model.train()
     train_step(model, make_batch(model, 64, 64, args))  # load code paths
     batch = make_batch(model, h, w, args)
-    peak = peak_memory_mib(lambda: train_step(model, batch), args.device)
-    times = [
-        time_ms(lambda: train_step(model, batch), args.device)
-        for _ in range(args.repeat)
-    ]
-    print(json.dumps(dict(time=statistics.median(times), peak=peak)))
+    print(
+        json.dumps(
+            step_cost(lambda: train_step(model, batch), args.repeat,
+                      args.device)))
 
 
 def measure(impl: str, image: str, args: argparse.Namespace) -> dict:

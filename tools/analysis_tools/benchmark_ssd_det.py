@@ -18,13 +18,11 @@ records)::
 import argparse
 import copy
 import json
-import statistics
 import sys
 
 import torch
 
-from mmext.utils import (describe_device, peak_memory_mib,
-                         run_benchmark_worker, time_ms)
+from mmext.utils import describe_device, run_benchmark_worker, step_cost
 
 CONFIGS = dict(
     mmdet='configs/ssd_det/faster-rcnn_r18_fpn_demo-noise40.py',
@@ -100,9 +98,7 @@ def worker(args: argparse.Namespace) -> None:
     model = build_model(getattr(args, f'{impl}_config'), args.device)
     make_step(model, mode, make_batch(model, 64, 64, 2, args))()
     step = make_step(model, mode, make_batch(model, h, w, int(num_gts), args))
-    peak = peak_memory_mib(step, args.device)
-    times = [time_ms(step, args.device) for _ in range(args.repeat)]
-    print(json.dumps(dict(time=statistics.median(times), peak=peak)))
+    print(json.dumps(step_cost(step, args.repeat, args.device)))
 
 
 def measure(impl: str, mode: str, image: str, num_gts: int, args) -> dict:
