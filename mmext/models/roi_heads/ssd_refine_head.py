@@ -3,7 +3,8 @@ from typing import Dict, List, Sequence, Tuple
 import torch
 from mmdet.models.losses.gfocal_loss import quality_focal_loss_with_prob
 from mmdet.structures import SampleList
-from mmdet.structures.bbox import bbox2roi, bbox_overlaps, get_box_tensor
+from mmdet.structures.bbox import (HorizontalBoxes, bbox2roi, bbox_overlaps,
+                                   get_box_tensor, scale_boxes)
 from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
@@ -186,12 +187,10 @@ class SSDRefineHead(BaseModule):
              num_boxes: List[int]) -> Tensor:
         """``(G, 4)`` boxes clipped to their images, at least 1 px wide."""
         clipped = []
-        for box, (height, width) in zip(boxes.split(num_boxes), img_shapes):
-            clipped.append(
-                torch.stack([
-                    box[:, 0].clamp(0, width), box[:, 1].clamp(0, height),
-                    box[:, 2].clamp(0, width), box[:, 3].clamp(0, height)
-                ], dim=1))
+        for box, shape in zip(boxes.split(num_boxes), img_shapes):
+            box = HorizontalBoxes(box)
+            box.clip_(shape)
+            clipped.append(box.tensor)
         return widen_to_min_size(torch.cat(clipped))
 
     def refine(
@@ -368,10 +367,11 @@ class SSDRefineHead(BaseModule):
                 refined.split(num_boxes), scores.split(num_boxes), labels,
                 batch_data_samples):
             if rescale:
-                scale = box.new_tensor(sample.metainfo['scale_factor'])
-                box = self.clip(box / scale.repeat(2),
-                                [sample.metainfo['ori_shape'][:2]],
-                                [len(box)])
+                box = self.clip(
+                    scale_boxes(
+                        box,
+                        [1 / s for s in sample.metainfo['scale_factor']]),
+                    [sample.metainfo['ori_shape'][:2]], [len(box)])
             results.append(InstanceData(bboxes=box, labels=label,
                                         scores=score))
         return results
