@@ -17,15 +17,13 @@ class CocoWithAnnIdsDataset(CocoDataset):
 
     def parse_data_info(self, raw_data_info: dict) -> dict:
         parse = super().parse_data_info
-        data_info = parse(raw_data_info)
         img_info = raw_data_info['raw_img_info']
-        kept = [
-            ann['id'] for ann in raw_data_info['raw_ann_info']
-            if parse(dict(raw_img_info=img_info, raw_ann_info=[ann]))
-            ['instances']
-        ]
-        data_info['ann_ids'] = [
-            ann_id for ann_id, instance in zip(kept, data_info['instances'])
-            if not instance['ignore_flag']
-        ]
+        data_info = parse(dict(raw_img_info=img_info, raw_ann_info=[]))
+        data_info['ann_ids'] = []
+        for ann in raw_data_info['raw_ann_info']:
+            kept = parse(dict(raw_img_info=img_info,
+                              raw_ann_info=[ann]))['instances']
+            data_info['instances'] += kept
+            if kept and not kept[0]['ignore_flag']:
+                data_info['ann_ids'].append(ann['id'])
         return data_info

@@ -76,9 +76,9 @@ class BoxRefinementMetric(BaseMetric):
                     bboxes=pred['bboxes'].cpu().numpy(),
                     scores=pred['scores'].cpu().numpy()))
 
-    def refined_json(self, results: List[dict]) -> dict:
-        """``ann_file`` with the predicted boxes in place."""
-        noisy = load_coco_json(self.ann_file)
+    def refined_json(self, noisy: dict, results: List[dict]) -> dict:
+        """A copy of ``noisy`` (``ann_file``'s content) with the predicted
+        boxes in place."""
         predicted: Dict[int, tuple] = {}
         for result in results:
             for ann_id, box, score in zip(result['ann_ids'],
@@ -105,12 +105,12 @@ class BoxRefinementMetric(BaseMetric):
                     ],
                     refine_score=round(float(score), 4))
             annotations.append(ann)
-        noisy['annotations'] = annotations
-        return noisy
+        return dict(noisy, annotations=annotations)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         logger = MMLogger.get_current_instance()
-        refined = self.refined_json(results)
+        noisy = load_coco_json(self.ann_file)
+        refined = self.refined_json(noisy, results)
         refined_ids = {
             ann_id
             for result in results for ann_id in result['ann_ids']
@@ -131,8 +131,7 @@ class BoxRefinementMetric(BaseMetric):
         if self.clean_ann_file is None:
             return metrics
         clean = load_coco_json(self.clean_ann_file)
-        for name, coco in (('noisy', load_coco_json(self.ann_file)),
-                           ('refined', refined)):
+        for name, coco in (('noisy', noisy), ('refined', refined)):
             subset = dict(
                 coco,
                 annotations=[
