@@ -1,4 +1,4 @@
-"""Evaluate (and benchmark) a trained detector with an mmext or mmdet config.
+"""Evaluate (and benchmark) a trained detector or anomaly model with an mmext or mmdet config.
 
 Usage::
 
@@ -59,12 +59,14 @@ def parse_args() -> argparse.Namespace:
 
 
 def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
-    """Switch on the config's DetVisualizationHook for --show/--show-dir."""
+    """Switch on the config's visualization hook for --show/--show-dir
+    (mmdet's DetVisualizationHook, or mmext's AnomalyVisualizationHook)."""
     hook = cfg.get('default_hooks', {}).get('visualization')
     if hook is None:
         raise KeyError('--show and --show-dir need a visualization hook in '
                        "the config: default_hooks.visualization = dict(type="
-                       "'DetVisualizationHook')")
+                       "'DetVisualizationHook') for a detector, dict(type="
+                       "'AnomalyVisualizationHook') for an anomaly model")
     hook['draw'] = True
     if args.show:
         hook['show'] = True

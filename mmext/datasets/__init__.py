@@ -1,8 +1,14 @@
 from .coco_with_ann_ids import CocoWithAnnIdsDataset
 from .demo_det import DemoDetDataset
+from .mvtec_ad import MVTec3DADDataset, MVTecADDataset
 from .samplers import ResumableGroupMultiSourceSampler
+from .transforms import (LoadAnomalyMask, PackAnomalyInputs,
+                         SynthesizeAnomaly, perlin_noise, procedural_texture)
+from .visa import VisADataset
 
 __all__ = [
-    'CocoWithAnnIdsDataset', 'DemoDetDataset',
-    'ResumableGroupMultiSourceSampler'
+    'CocoWithAnnIdsDataset', 'DemoDetDataset', 'MVTecADDataset',
+    'MVTec3DADDataset', 'VisADataset', 'ResumableGroupMultiSourceSampler',
+    'LoadAnomalyMask', 'PackAnomalyInputs', 'SynthesizeAnomaly',
+    'perlin_noise', 'procedural_texture'
 ]

@@ -1,3 +1,5 @@
+from .anomaly import *  # noqa: F401,F403
+from .backbones import *  # noqa: F401,F403
 from .dense_heads import *  # noqa: F401,F403
 from .detectors import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403

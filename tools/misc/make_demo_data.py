@@ -1,4 +1,5 @@
-"""Write mmext's embedded demo detection set (COCO format) from photographs.
+"""Write mmext's embedded demo sets from photographs: a detection set (COCO
+format) and an anomaly-detection texture set (MVTec AD layout).
 
 Every pixel comes from photographs bundled with scikit-image (no download):
 textures (brick, grass, gravel, moon surface, Hubble deep field) become
@@ -7,6 +8,12 @@ and the rocket, Chelsea the cat, a coffee cup, coins segmented from the
 ``coins`` photograph) are pasted at known boxes. Sizes range from tiny
 (< 16 px) to large, some images are crowded and some hold no object.
 
+The anomaly set crops two texture photographs (brick, gravel) into
+normal images (train from the photograph's upper part, test from its lower
+part) and gives test images real defects with exact masks: a patch of another
+photograph (``foreign``), a dark stain (``stain``) and a thin scratch
+(``scratch``).
+
 The output is deterministic for a given ``--seed`` and layout::
 
     data/demo_det/
@@ -14,10 +21,15 @@ The output is deterministic for a given ``--seed`` and layout::
         val/000000.jpg ...
         annotations/instances_train.json
         annotations/instances_val.json
+    data/demo_ad/<brick|gravel>/
+        train/good/000.png ...
+        test/good/000.png, test/<foreign|stain|scratch>/000.png ...
+        ground_truth/<foreign|stain|scratch>/000_mask.png ...
 
 Usage::
 
     python tools/misc/make_demo_data.py [--out-dir data/demo_det]
+        [--ad-out-dir data/demo_ad]
 """
 import argparse
 import json
@@ -256,11 +268,144 @@ def write_split(out_dir: str, split: str, num_images: int, seed: int,
         large_boxes=int((sizes >= 96).sum()))
 
 
+AD_CATEGORIES = ('brick', 'gravel')
+AD_DEFECTS = ('foreign', 'stain', 'scratch')
+AD_IMAGE_SIZE = 192
+# Share of the photograph's height the train crops come from; test crops
+# come from the rest, so test images are unseen texture.
+AD_TRAIN_SHARE = 0.6
+
+
+def load_ad_textures() -> Dict[str, np.ndarray]:
+    """The anomaly set's categories: texture photographs, tinted to colour."""
+    tints = dict(brick=(0.55, 0.7, 1.0), gravel=(0.85, 0.9, 1.0))  # BGR
+    photos = dict(brick=skdata.brick(), gravel=skdata.gravel())
+    return {
+        name: np.clip(photos[name][..., None] * np.array(tints[name]), 0,
+                      255).astype(np.uint8)
+        for name in AD_CATEGORIES
+    }
+
+
+def load_foreign_patches() -> List[np.ndarray]:
+    """Photographs whose patches become foreign-material defects (BGR)."""
+    return [
+        np.ascontiguousarray(p[..., ::-1]) for p in (
+            skdata.coffee(), skdata.chelsea(), skdata.astronaut(),
+            skdata.rocket())
+    ]
+
+
+def texture_crop(rng: np.random.Generator, texture: np.ndarray,
+                 train: bool) -> np.ndarray:
+    """A normal image: a random crop of the texture's train or test part,
+    slightly rescaled and flipped."""
+    h, w = texture.shape[:2]
+    split = int(h * AD_TRAIN_SHARE)
+    y_lo, y_hi = (0, split) if train else (split, h)
+    size = int(AD_IMAGE_SIZE * rng.uniform(0.9, 1.1))
+    size = min(size, y_hi - y_lo, w)
+    y0 = rng.integers(y_lo, y_hi - size + 1)
+    x0 = rng.integers(0, w - size + 1)
+    crop = cv2.resize(texture[y0:y0 + size, x0:x0 + size],
+                      (AD_IMAGE_SIZE, AD_IMAGE_SIZE),
+                      interpolation=cv2.INTER_AREA)
+    if rng.random() < 0.5:
+        crop = crop[:, ::-1]
+    return np.ascontiguousarray(crop)
+
+
+def blob_mask(rng: np.random.Generator, size: int) -> np.ndarray:
+    """An irregular blob: a few overlapping ellipses near a random centre."""
+    mask = np.zeros((size, size), np.uint8)
+    cy, cx = rng.integers(size // 5, size - size // 5, size=2)
+    for _ in range(rng.integers(2, 5)):
+        centre = (int(cx + rng.integers(-12, 13)),
+                  int(cy + rng.integers(-12, 13)))
+        axes = (int(rng.integers(5, 22)), int(rng.integers(5, 22)))
+        cv2.ellipse(mask, centre, axes, float(rng.uniform(0, 180)), 0, 360,
+                    1, -1)
+    return mask
+
+
+def add_defect(rng: np.random.Generator, image: np.ndarray, defect: str,
+               patches: Sequence[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+    """A defective copy of ``image`` and its exact mask (0/1)."""
+    size = image.shape[0]
+    out = image.astype(np.float32)
+    if defect == 'scratch':
+        mask = np.zeros((size, size), np.uint8)
+        points = rng.integers(size // 8, size - size // 8, size=(3, 2))
+        cv2.polylines(mask, [points.reshape(-1, 1, 2).astype(np.int32)],
+                      False, 1, int(rng.integers(2, 5)))
+        shade = rng.choice([40.0, 235.0])
+        out[mask > 0] = 0.2 * out[mask > 0] + 0.8 * shade
+    else:
+        mask = blob_mask(rng, size)
+        inside = mask > 0
+        if defect == 'stain':
+            out[inside] *= rng.uniform(0.3, 0.5)
+        else:
+            patch = patches[rng.integers(len(patches))]
+            y0 = rng.integers(0, patch.shape[0] - size + 1)
+            x0 = rng.integers(0, patch.shape[1] - size + 1)
+            foreign = patch[y0:y0 + size, x0:x0 + size].astype(np.float32)
+            out[inside] = 0.1 * out[inside] + 0.9 * foreign[inside]
+    return np.clip(out, 0, 255).astype(np.uint8), mask
+
+
+def write_anomaly_category(out_dir: str, name: str, texture: np.ndarray,
+                           patches: Sequence[np.ndarray], num_train: int,
+                           num_test: int, seed: int) -> Dict[str, int]:
+    """One category in MVTec AD's layout; ``num_test`` images per defect
+    type and as many normal test images."""
+    rng = np.random.default_rng(seed)
+    root = osp.join(out_dir, name)
+    folders = dict(train=osp.join(root, 'train', 'good'))
+    for defect in ('good', ) + AD_DEFECTS:
+        folders[defect] = osp.join(root, 'test', defect)
+    for defect in AD_DEFECTS:
+        folders[f'{defect}_mask'] = osp.join(root, 'ground_truth', defect)
+    for folder in folders.values():
+        os.makedirs(folder, exist_ok=True)
+    for i in range(num_train):
+        cv2.imwrite(
+            osp.join(folders['train'], f'{i:03d}.png'),
+            texture_crop(rng, texture, train=True))
+    for i in range(num_test):
+        cv2.imwrite(
+            osp.join(folders['good'], f'{i:03d}.png'),
+            texture_crop(rng, texture, train=False))
+    for defect in AD_DEFECTS:
+        for i in range(num_test):
+            image, mask = add_defect(rng, texture_crop(rng, texture, False),
+                                     defect, patches)
+            cv2.imwrite(osp.join(folders[defect], f'{i:03d}.png'), image)
+            cv2.imwrite(
+                osp.join(folders[f'{defect}_mask'], f'{i:03d}_mask.png'),
+                mask * 255)
+    return dict(
+        train=num_train,
+        test_good=num_test,
+        test_defective=num_test * len(AD_DEFECTS))
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out-dir', default='data/demo_det')
     parser.add_argument('--num-train', type=int, default=320)
     parser.add_argument('--num-val', type=int, default=80)
+    parser.add_argument('--ad-out-dir', default='data/demo_ad')
+    parser.add_argument(
+        '--ad-num-train',
+        type=int,
+        default=60,
+        help='normal train images per anomaly-set category')
+    parser.add_argument(
+        '--ad-num-test',
+        type=int,
+        default=10,
+        help='normal test images, and defective ones per defect type')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 
@@ -277,6 +422,17 @@ def main() -> None:
         print(f'{split}: ' + ', '.join(f'{k}={v}' for k, v in stats.items()))
     print(f'Wrote {args.out_dir} ({len(CLASSES)} classes: '
           f'{", ".join(CLASSES)}) in {time.time() - start:.1f}s')
+    start = time.time()
+    if osp.isdir(args.ad_out_dir):
+        shutil.rmtree(args.ad_out_dir)
+    patches = load_foreign_patches()
+    for i, (name, texture) in enumerate(load_ad_textures().items()):
+        stats = write_anomaly_category(args.ad_out_dir, name, texture,
+                                       patches, args.ad_num_train,
+                                       args.ad_num_test, args.seed + 10 + i)
+        print(f'{name}: ' + ', '.join(f'{k}={v}' for k, v in stats.items()))
+    print(f'Wrote {args.ad_out_dir} (MVTec AD layout: '
+          f'{", ".join(AD_CATEGORIES)}) in {time.time() - start:.1f}s')
 
 
 if __name__ == '__main__':

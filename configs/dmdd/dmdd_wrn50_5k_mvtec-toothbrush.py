@@ -1,0 +1,8 @@
+_base_ = [
+    '../_base_/models/dmdd_wrn50.py', '../_base_/datasets/mvtec_ad.py',
+    '../_base_/schedules/dmdd_5k.py'
+]
+category = 'toothbrush'
+train_dataloader = dict(dataset=dict(category=category))
+val_dataloader = dict(dataset=dict(category=category))
+test_dataloader = val_dataloader
