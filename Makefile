@@ -12,7 +12,7 @@ setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash tools/misc/setup_env.sh
 
 data: setup
-	@echo "[data] writing the embedded demo set to data/demo_det"
+	@echo "[data] writing the embedded demo sets to data/demo_det and data/demo_ad"
 	@$(PY) tools/misc/make_demo_data.py --out-dir data/demo_det
 	@echo "[data] writing its 10% labeled split to data/demo_det/semi_anns"
 	@$(PY) tools/dataset_converters/split_coco_semi.py \
@@ -35,4 +35,4 @@ test: setup
 	@$(PY) -m pytest tests $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(DEMO_WORK_DIR) data/demo_det
+	rm -rf $(DEMO_WORK_DIR) data/demo_det data/demo_ad

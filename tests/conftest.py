@@ -23,9 +23,24 @@ def run_tool(*args: str, cwd: str = REPO_ROOT,
 
 
 @pytest.fixture(scope='session')
-def demo_data_root(tmp_path_factory) -> str:
-    """A small copy of the embedded demo set, written by the real tool."""
-    root = str(tmp_path_factory.mktemp('demo_det'))
-    run_tool('tools/misc/make_demo_data.py', '--out-dir', root,
-             '--num-train', '24', '--num-val', '8')
-    return root
+def demo_sets(tmp_path_factory) -> dict:
+    """Small copies of the embedded demo sets (detection, anomaly), written
+    by the real tool."""
+    root = tmp_path_factory.mktemp('demo')
+    roots = dict(det=str(root / 'demo_det'), ad=str(root / 'demo_ad'))
+    run_tool('tools/misc/make_demo_data.py', '--out-dir', roots['det'],
+             '--num-train', '24', '--num-val', '8', '--ad-out-dir',
+             roots['ad'], '--ad-num-train', '16', '--ad-num-test', '4')
+    return roots
+
+
+@pytest.fixture(scope='session')
+def demo_data_root(demo_sets) -> str:
+    """The small demo detection set (COCO format)."""
+    return demo_sets['det']
+
+
+@pytest.fixture(scope='session')
+def demo_ad_root(demo_sets) -> str:
+    """The small demo anomaly set (MVTec AD layout)."""
+    return demo_sets['ad']

@@ -1,4 +1,5 @@
-"""Evaluate (and benchmark) a trained detector or anomaly model with an mmext or mmdet config.
+"""Evaluate (and benchmark) a trained detector or anomaly model with an mmext
+or mmdet config.
 
 Usage::
 

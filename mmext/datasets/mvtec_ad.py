@@ -53,7 +53,7 @@ class MVTecADDataset(BaseDataset):
     def __init__(self,
                  category: str,
                  split: str = 'train',
-                 data_root: str = 'data/mvtec',
+                 data_root: str = 'data/mvtec_ad',
                  **kwargs) -> None:
         if split not in ('train', 'test'):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")

@@ -3,13 +3,15 @@ from typing import Iterator, Tuple
 
 from mmengine.config import Config, ConfigDict
 
-DEMO_DATA_HINT = ('The embedded demo data is written by '
-                  '`python tools/misc/make_demo_data.py`, its semi-supervised '
-                  'splits (semi_anns/) by '
+DEMO_DATA_HINT = ('The embedded demo data (data/demo_det, data/demo_ad) is '
+                  'written by `python tools/misc/make_demo_data.py`, its '
+                  'semi-supervised splits (semi_anns/) by '
                   '`tools/dataset_converters/split_coco_semi.py`, its sparse '
                   'annotations (sparse_anns/) by '
-                  '`tools/dataset_converters/make_sparse_coco.py`; '
-                  '`make data` runs all three.')
+                  '`tools/dataset_converters/make_sparse_coco.py`, its noisy '
+                  'boxes (noisy_anns/) by '
+                  '`tools/dataset_converters/make_noisy_coco.py`; '
+                  '`make data` runs them all.')
 
 
 def _leaf_datasets(dataset: ConfigDict,

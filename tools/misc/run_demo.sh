@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Train the demo detector with tools/train.py, evaluate it with tools/test.py
-# and say where everything is. Called by `make demo` (after set-up and data).
+# Train a demo config (detector or anomaly model) with tools/train.py,
+# evaluate it with tools/test.py and say where everything is. Called by
+# `make demo` (after set-up and data).
 #
 #   bash tools/misc/run_demo.sh CONFIG WORK_DIR
 set -euo pipefail
@@ -23,7 +24,7 @@ RUN_DIR=$(ls -d "$WORK_DIR"/test/2*/ | tail -n 1)
 
 echo
 echo "================ mmext demo ================"
-grep -E '^  coco/bbox_mAP' "$WORK_DIR/test.log"
+grep -E '^  (coco/bbox_mAP|refine/|anomaly/)' "$WORK_DIR/test.log"
 echo "  training time:    ${train_s}s"
 echo "  checkpoint:       $CKPT"
 echo "  training logs:    $(ls -d "$WORK_DIR"/2*/ | tail -n 1)"

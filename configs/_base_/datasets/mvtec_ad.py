@@ -2,7 +2,7 @@
 # (DRAEM's Perlin masks and DTD textures), test on its test split with the
 # masks at full size.
 dataset_type = 'MVTecADDataset'
-data_root = 'data/mvtec/'
+data_root = 'data/mvtec_ad/'
 category = 'bottle'
 # DTD (Cimpoi et al., CVPR 2014) images, as DRAEM and DeSTSeg; set it to None
 # for mmext's procedural textures (no download).

@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -165,7 +165,8 @@ class DMDD(BaseModel):
     def forward(self,
                 inputs: Tensor,
                 data_samples: Optional[Sequence[SegDataSample]] = None,
-                mode: str = 'tensor') -> Union[Dict[str, Tensor], list, Tensor]:
+                mode: str = 'tensor'
+                ) -> Union[Dict[str, Tensor], List[SegDataSample], Tensor]:
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':

@@ -1,0 +1,63 @@
+"""DMDD through tools/train.py and tools/test.py on the small demo texture
+set: both training stages, the three metrics, and heat-map panels from
+--show-dir."""
+import glob
+import os.path as osp
+import re
+
+import cv2
+from conftest import run_tool
+
+SMALL_DMDD = """
+_base_ = 'mmext::dmdd/dmdd_r18_800it_demo-brick.py'
+data_root = '{root}/'
+model = dict(distill_iters=2)
+train_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root))
+val_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=4, val_interval=4)
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=4))
+randomness = dict(seed=0)
+"""
+
+
+def test_train_then_test_with_heat_maps(demo_ad_root, tmp_path):
+    config = tmp_path / 'small_dmdd.py'
+    config.write_text(SMALL_DMDD.format(root=demo_ad_root))
+    work_dir = tmp_path / 'work'
+    train = run_tool('tools/train.py', str(config), '--work-dir',
+                     str(work_dir))
+    log = train.stdout + train.stderr
+    assert 'loss_ngm' in log and 'loss_aim' in log  # iterations 0-1
+    assert 'loss_focal' in log and 'loss_l1' in log  # iterations 2-3
+    ckpt = work_dir / 'iter_4.pth'
+    assert ckpt.is_file()
+
+    test = run_tool('tools/test.py', str(config), str(ckpt), '--work-dir',
+                    str(tmp_path / 'test'), '--show-dir', 'vis')
+    log = test.stdout + test.stderr
+    for name in ('image_AUROC', 'pixel_AUROC', 'AUPRO'):
+        value = float(re.search(rf'anomaly/{name}: ([0-9.]+)', log).group(1))
+        assert 0 <= value <= 1
+    panels = sorted(
+        glob.glob(str(tmp_path / 'test' / '*' / 'vis' / 'brick' / '*' /
+                      '*.png')))
+    assert len(panels) == 4 + 3 * 4  # every test image
+    assert {osp.basename(osp.dirname(p))
+            for p in panels} == {'good', 'foreign', 'stain', 'scratch'}
+    panel = cv2.imread(panels[0])
+    image = cv2.imread(osp.join(demo_ad_root, 'brick', 'test', 'foreign',
+                                '000.png'))
+    mask = cv2.imread(
+        osp.join(demo_ad_root, 'brick', 'ground_truth', 'foreign',
+                 '000_mask.png'), cv2.IMREAD_GRAYSCALE)
+    # Image, mask and overlay side by side, at the original size.
+    h, w = image.shape[:2]
+    assert panels[0].endswith('foreign/000.png')
+    assert panel.shape == (h, 3 * w, 3)
+    assert (panel[:, :w] == image).all()
+    assert (panel[:, w:2 * w, 0] == mask).all()
