@@ -9,17 +9,8 @@ teacher_channels = (64, 128, 256)
 image_size = (128, 128)
 model = dict(
     data_preprocessor=dict(size=image_size),
-    teacher=dict(
-        _delete_=True,
-        type='ResNet',
-        depth=18,
-        num_stages=3,
-        strides=(1, 2, 2),
-        dilations=(1, 1, 1),
-        out_indices=(0, 1, 2),
-        frozen_stages=3,
-        norm_eval=True,
-        init_cfg=None),
+    # ResNet-18 in place of WideResNet-50, randomly initialised.
+    teacher=dict(type='ResNet', depth=18, init_cfg=None),
     student=dict(out_channels=teacher_channels),
     seg_head=dict(in_channels=teacher_channels, channels=64),
     distill_iters=300)

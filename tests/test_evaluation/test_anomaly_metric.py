@@ -68,6 +68,9 @@ def test_bad_predictions_are_reported():
     bad = sample(np.zeros((4, 4), np.float32), np.zeros((5, 5), np.int64), 0.)
     with pytest.raises(ValueError, match='after Resize'):
         metric.process({}, [bad])
+    nan_map = np.full((5, 5), np.nan, np.float32)
+    with pytest.raises(ValueError, match='NaN'):
+        metric.process({}, [sample(nan_map, np.zeros((5, 5), np.int64), 0.)])
     del bad['pred_score']
     with pytest.raises(KeyError, match='pred_score'):
         metric.process({}, [bad])

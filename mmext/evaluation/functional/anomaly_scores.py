@@ -22,21 +22,30 @@ def _cumulative_rates(
         *weights: np.ndarray) -> Tuple[np.ndarray, ...]:
     """Cumulative weight sums at every distinct threshold, highest first.
 
+    One sort of the scores; each weight is then summed per run of equal
+    scores (``reduceat``, in float64: exact for counts) before the running
+    sum, so nothing of the pixels' size is held in float64.
+
     Args:
         scores (np.ndarray): Scores, shape ``(N,)``.
-        *weights (np.ndarray): Per-score weights, each shape ``(N,)``.
+        *weights (np.ndarray): Per-score weights (bool or float), each
+            shape ``(N,)``.
 
     Returns:
         tuple[np.ndarray]: For each weight, its sum over the scores at or
         above each distinct threshold, with a leading 0 (the threshold above
         every score).
     """
-    order = np.argsort(-scores, kind='stable')
+    # Descending; the order inside a run of ties does not matter.
+    order = np.argsort(scores)[::-1]
     sorted_scores = scores[order]
-    # The last position of each run of equal scores closes a threshold.
-    last_of_run = np.r_[sorted_scores[1:] != sorted_scores[:-1], True]
+    run_starts = np.flatnonzero(
+        np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+    del sorted_scores
     return tuple(
-        np.r_[0.0, np.cumsum(w[order], dtype=np.float64)[last_of_run]]
+        np.r_[0.0,
+              np.cumsum(
+                  np.add.reduceat(w[order], run_starts, dtype=np.float64))]
         for w in weights)
 
 
@@ -54,14 +63,13 @@ def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
     Raises:
         ValueError: If the labels hold only one class.
     """
-    scores = np.asarray(scores, dtype=np.float64).ravel()
+    scores = np.asarray(scores).ravel()
     labels = np.asarray(labels, dtype=bool).ravel()
     num_pos = int(labels.sum())
     if num_pos == 0 or num_pos == labels.size:
         raise ValueError('AUROC needs both normal and anomalous samples, got '
                          f'{num_pos} anomalous of {labels.size}')
-    tp, fp = _cumulative_rates(scores, labels.astype(np.float64),
-                               (~labels).astype(np.float64))
+    tp, fp = _cumulative_rates(scores, labels, ~labels)
     return _trapezoid(fp / fp[-1], tp / tp[-1])
 
 
@@ -114,7 +122,7 @@ def pixel_auroc_and_aupro(anomaly_maps: Sequence[np.ndarray],
         labels, count = region_labels(mask)
         sizes = np.bincount(labels.ravel(), minlength=count + 1)
         # Each region's pixels share 1 / size; the background weighs 0.
-        inverse_size = np.r_[0.0, 1.0 / sizes[1:]]
+        inverse_size = np.r_[0.0, 1.0 / sizes[1:]].astype(np.float32)
         region_weights.append(inverse_size[labels].ravel())
         num_regions += count
     scores = np.concatenate([np.ravel(m) for m in anomaly_maps])
@@ -124,9 +132,8 @@ def pixel_auroc_and_aupro(anomaly_maps: Sequence[np.ndarray],
         raise ValueError('pixel AUROC and PRO need anomalous and normal '
                          f'pixels, got {num_anomalous} anomalous of '
                          f'{anomalous.size}')
-    normal = (~anomalous).astype(np.float64)
-    tp, fp, overlap = _cumulative_rates(scores, anomalous.astype(np.float64),
-                                        normal, np.concatenate(region_weights))
+    tp, fp, overlap = _cumulative_rates(scores, anomalous, ~anomalous,
+                                        np.concatenate(region_weights))
     fpr = fp / fp[-1]
     pixel_auroc = _trapezoid(fpr, tp / tp[-1])
     pro = overlap / num_regions

@@ -2,6 +2,7 @@ import math
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
@@ -59,6 +60,10 @@ class AnomalyMetric(BaseMetric):
                     f'{tuple(score_map.shape)} and mask {tuple(mask.shape)} '
                     'differ in size; load the mask after Resize in the '
                     'test pipeline so it stays at the original size')
+            if not torch.isfinite(score_map).all():
+                raise ValueError(
+                    f'{sample.get("img_path", "?")}: the anomaly map holds '
+                    'NaN or infinite values (did training diverge?)')
             label = sample.get('anomaly_label', None)
             label = bool(mask.any()) if label is None else bool(label)
             self.results.append(
