@@ -1,0 +1,10 @@
+# DMDD's MVTec AD setting on the RGB images of one MVTec 3D-AD category;
+# other categories: change `category`.
+_base_ = './dmdd_wrn50_5k_mvtec-bottle.py'
+dataset = dict(
+    type='MVTec3DADDataset',
+    data_root='data/mvtec_3d_anomaly_detection/',
+    category='bagel')
+train_dataloader = dict(dataset=dataset)
+val_dataloader = dict(dataset=dataset)
+test_dataloader = val_dataloader
