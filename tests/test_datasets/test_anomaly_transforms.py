@@ -82,6 +82,8 @@ def test_synthesis_is_seeded_by_numpy():
 def test_synthesis_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match='holds no image'):
         SynthesizeAnomaly(texture_dir=str(tmp_path))
+    with pytest.raises(FileNotFoundError, match='not a directory.*None'):
+        SynthesizeAnomaly(texture_dir=str(tmp_path / 'dtd'))
     with pytest.raises(ValueError, match='prob'):
         SynthesizeAnomaly(prob=2)
     with pytest.raises(ValueError, match='perlin_scale'):

@@ -15,6 +15,11 @@ TEXTURE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp')
 
 
 def _texture_files(texture_dir: str) -> List[str]:
+    if not osp.isdir(texture_dir):
+        raise FileNotFoundError(
+            f'texture_dir {texture_dir!r} is not a directory (DTD\'s images/ '
+            'in the MVTec configs; texture_dir=None draws procedural '
+            'textures instead)')
     files = sorted(
         osp.join(root, name) for root, _, names in os.walk(texture_dir)
         for name in names if name.lower().endswith(TEXTURE_EXTENSIONS))
