@@ -34,7 +34,7 @@ def _texture_files(texture_dir: str) -> List[str]:
 class SynthesizeAnomaly(BaseTransform):
     """Paste a foreign texture into a normal image through a Perlin-noise
     mask, giving a normal-anomaly image pair (DRAEM, Zavrtanik et al., ICCV
-    2021, Sec. 3.3; the pairs DeSTSeg and DMDD train on).
+    2021; the pairs DeSTSeg and DMDD train on).
 
     The mask is Perlin noise with ``2**a x 2**b`` cells (``a, b`` uniform
     integers in ``perlin_scale``), rotated by a uniform angle in

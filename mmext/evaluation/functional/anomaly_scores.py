@@ -1,7 +1,7 @@
 """Exact AUROC and PRO for anomaly detection, from one sort of the scores.
 
 The per-region overlap (PRO) follows the MVTec AD definition (Bergmann et
-al., IJCV 2021, Sec. 5.2): every connected component of every ground-truth
+al., IJCV 2021, and the MVTec AD evaluation code): every connected component of every ground-truth
 mask is one region (8-connectivity); at a threshold, a region's overlap is
 the share of its pixels scored above it, and the PRO is the mean overlap over
 all regions of the test set; the false positive rate is taken over every

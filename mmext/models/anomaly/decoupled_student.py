@@ -14,7 +14,7 @@ from mmext.registry import MODELS
 
 @MODELS.register_module()
 class DecoupledStudent(BaseModule):
-    """DMDD's student (Liu et al., ACM MM 2024, Sec. 3.2): an encoder-decoder
+    """DMDD's student (Liu et al., ACM MM 2024): an encoder-decoder
     whose features at each teacher scale are decoupled into normality and
     abnormality features.
 

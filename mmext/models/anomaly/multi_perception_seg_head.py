@@ -18,9 +18,9 @@ def _resize(x: Tensor, size: Tuple[int, int]) -> Tensor:
 
 @MODELS.register_module()
 class MultiPerceptionSegHead(BaseModule):
-    """DMDD's Multi-perception Segmentation Network (Liu et al., ACM MM 2024,
-    Sec. 3.4): fuses the teacher-student discrepancies of both decoupled
-    branches into one anomaly map through several attentions.
+    """DMDD's Multi-perception Segmentation Network (Liu et al., ACM MM
+    2024): fuses the teacher-student discrepancies of both decoupled branches
+    into one anomaly map through several attentions.
 
     Inputs, per scale, resized to the shallowest scale: the discrepancy
     features ``-t * s`` of the L2-normalised teacher feature and each

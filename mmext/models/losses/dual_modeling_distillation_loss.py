@@ -23,7 +23,7 @@ def cosine_similarity_map(a: Tensor, b: Tensor) -> Tensor:
 
 @MODELS.register_module()
 class DualModelingDistillationLoss(BaseModule):
-    """DMDD's Dual-Modeling Distillation (Liu et al., ACM MM 2024, Sec. 3.3)
+    """DMDD's Dual-Modeling Distillation (Liu et al., ACM MM 2024)
     on a normal-anomaly image pair ``(I_n, I_a)`` with anomaly mask ``M``.
 
     Normality Guidance Modeling: the student's normality features of ``I_a``
