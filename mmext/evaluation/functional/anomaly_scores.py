@@ -1,13 +1,14 @@
 """Exact AUROC and PRO for anomaly detection, from one sort of the scores.
 
 The per-region overlap (PRO) follows the MVTec AD definition (Bergmann et
-al., IJCV 2021, and the MVTec AD evaluation code): every connected component of every ground-truth
-mask is one region (8-connectivity); at a threshold, a region's overlap is
-the share of its pixels scored above it, and the PRO is the mean overlap over
-all regions of the test set; the false positive rate is taken over every
-pixel outside the masks. AUPRO integrates PRO over FPR in ``[0, max_fpr]``
-(trapezoids, the last one cut by linear interpolation) and divides by
-``max_fpr``. Every distinct score is a threshold, so the curves are exact.
+al., IJCV 2021, and the MVTec AD evaluation code): every connected component
+of every ground-truth mask is one region (8-connectivity); at a threshold, a
+region's overlap is the share of its pixels scored above it, and the PRO is
+the mean overlap over all regions of the test set; the false positive rate is
+taken over every pixel outside the masks. AUPRO integrates PRO over FPR in
+``[0, max_fpr]`` (trapezoids, the last one cut by linear interpolation) and
+divides by ``max_fpr``. Every distinct score is a threshold, so the curves
+are exact.
 """
 from typing import Sequence, Tuple
 
