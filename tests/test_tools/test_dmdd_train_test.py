@@ -1,9 +1,10 @@
 """DMDD through tools/train.py and tools/test.py on the small demo texture
-set: both training stages, the three metrics, and heat-map panels from
---show-dir."""
+set: both training stages, resuming into the second, the three metrics, and
+heat-map panels from --show-dir."""
 import glob
 import os.path as osp
 import re
+import shutil
 
 import cv2
 from conftest import run_tool
@@ -20,7 +21,9 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 train_cfg = dict(max_iters=4, val_interval=4)
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=4))
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(interval=2, max_keep_ckpts=-1))
 randomness = dict(seed=0)
 """
 
@@ -36,6 +39,21 @@ def test_train_then_test_with_heat_maps(demo_ad_root, tmp_path):
     assert 'loss_focal' in log and 'loss_l1' in log  # iterations 2-3
     ckpt = work_dir / 'iter_4.pth'
     assert ckpt.is_file()
+
+    # Resumed after the distillation stage, training goes on in the
+    # segmentation stage.
+    resumed_dir = tmp_path / 'resumed'
+    resumed_dir.mkdir()
+    shutil.copy(work_dir / 'iter_2.pth', resumed_dir)
+    resumed = run_tool('tools/train.py', str(config), '--work-dir',
+                       str(resumed_dir), '--resume',
+                       str(resumed_dir / 'iter_2.pth'))
+    log = resumed.stdout + resumed.stderr
+    assert 'resumed epoch: 0, iter: 2' in log
+    iterations = [line for line in log.splitlines() if 'Iter(train)' in line]
+    assert len(iterations) == 2
+    assert all('loss_focal' in line for line in iterations)
+    assert (resumed_dir / 'iter_4.pth').is_file()
 
     test = run_tool('tools/test.py', str(config), str(ckpt), '--work-dir',
                     str(tmp_path / 'test'), '--show-dir', 'vis')
