@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -89,9 +89,10 @@ class DMDD(BaseModel):
     def teacher_features(self, images: Tensor) -> List[Tensor]:
         return list(self.teacher(images))
 
-    def anomaly_logits(self, images: Tensor) -> Tensor:
-        """Anomaly logits ``(B, 1, H/4, W/4)`` of normalised images."""
-        teacher = self.teacher_features(images)
+    def student_features(self, images: Tensor, teacher: Sequence[Tensor]
+                         ) -> Tuple[List[Tensor], List[Tensor]]:
+        """The student's normality and abnormality features of ``images``,
+        checked against the teacher's features of them."""
         normality, abnormality = self.student(images)
         for t, s in zip(teacher, normality):
             if t.shape != s.shape:
@@ -100,7 +101,12 @@ class DMDD(BaseModel):
                     f'{tuple(s.shape)} differ: set the student\'s '
                     'out_channels to the teacher\'s and give its encoder '
                     'the teacher\'s strides')
-        return self.seg_head(teacher, normality, abnormality)
+        return normality, abnormality
+
+    def anomaly_logits(self, images: Tensor) -> Tensor:
+        """Anomaly logits ``(B, 1, H/4, W/4)`` of normalised images."""
+        teacher = self.teacher_features(images)
+        return self.seg_head(teacher, *self.student_features(images, teacher))
 
     def in_distillation_stage(self) -> bool:
         return MessageHub.get_current_instance().get_info(
@@ -109,17 +115,16 @@ class DMDD(BaseModel):
     def loss(self, inputs: Tensor,
              data_samples: Sequence[SegDataSample]) -> Dict[str, Tensor]:
         masks = torch.stack([s.gt_sem_seg.data for s in data_samples])
+        teacher = self.teacher_features(inputs)
         if self.in_distillation_stage():
             normal = torch.stack([s.normal_img.data for s in data_samples])
-            normality, abnormality = self.student(inputs)
-            return self.distill_loss(normality, abnormality,
-                                     self.teacher_features(normal),
-                                     self.teacher_features(inputs), masks)
+            return self.distill_loss(*self.student_features(inputs, teacher),
+                                     self.teacher_features(normal), teacher,
+                                     masks)
         self.student.eval()
         with torch.no_grad():
-            normality, abnormality = self.student(inputs)
-        logits = self.seg_head(
-            self.teacher_features(inputs), normality, abnormality)
+            student = self.student_features(inputs, teacher)
+        logits = self.seg_head(teacher, *student)
         target = mask_at(masks, logits.shape[-2:])
         return dict(
             loss_focal=self.loss_focal(
