@@ -182,3 +182,20 @@ def test_missing_normal_image_is_reported():
 def test_bad_arguments():
     with pytest.raises(ValueError, match='image_score_topk'):
         build_model(image_score_topk=0)
+
+
+def test_discrepancies_by_hand():
+    from mmext.models import MultiPerceptionSegHead
+    teacher = [torch.tensor([3.0, 4.0]).view(1, 2, 1, 1).expand(1, 2, 2, 2),
+               torch.tensor([1.0, 0.0]).view(1, 2, 1, 1)]
+    same = [t * 2 for t in teacher]  # the teacher's direction
+    opposite = [-t for t in teacher]
+    features, maps = MultiPerceptionSegHead.discrepancies(
+        teacher, (same, opposite))
+    # Channels: scale 0 (same, opposite), then scale 1, at scale 0's size.
+    assert features.shape == (1, 8, 2, 2) and maps.shape == (1, 4, 2, 2)
+    assert torch.allclose(features[0, :2, 0, 0], torch.tensor([-.36, -.64]))
+    assert torch.allclose(features[0, 2:4, 0, 0], torch.tensor([.36, .64]))
+    assert torch.allclose(features[0, 4:6, 1, 1], torch.tensor([-1., 0.]))
+    # 1 - cosine: 0 for the same direction, 2 for the opposite one.
+    assert torch.allclose(maps[0, :, 0, 0], torch.tensor([0., 2., 0., 2.]))
