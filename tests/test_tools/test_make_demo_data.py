@@ -65,7 +65,8 @@ def test_boxes_cover_pasted_photographs(demo_data_root):
 
 def test_default_set_has_tiny_large_crowded_and_empty_images(tmp_path):
     out = str(tmp_path / 'demo')
-    proc = run_tool('tools/misc/make_demo_data.py', '--out-dir', out)
+    proc = run_tool('tools/misc/make_demo_data.py', '--out-dir', out,
+                    '--ad-out-dir', str(tmp_path / 'demo_ad'))
     assert 'train: images=320' in proc.stdout
     coco = _load(out, 'train')
     sizes = np.array([max(a['bbox'][2:]) for a in coco['annotations']])
@@ -78,12 +79,17 @@ def test_default_set_has_tiny_large_crowded_and_empty_images(tmp_path):
     assert (labels[1:] > 200).all()  # every class well represented
 
 
-def test_generation_is_deterministic(tmp_path, demo_data_root):
-    again = str(tmp_path / 'again')
+def test_generation_is_deterministic(tmp_path, demo_data_root,
+                                     demo_ad_root):
+    small = ('--num-train', '24', '--num-val', '8', '--ad-num-train', '16',
+             '--ad-num-test', '4')
+    again, again_ad = str(tmp_path / 'again'), str(tmp_path / 'again_ad')
     run_tool('tools/misc/make_demo_data.py', '--out-dir', again,
-             '--num-train', '24', '--num-val', '8')
+             '--ad-out-dir', again_ad, *small)
     assert _digest(again) == _digest(demo_data_root)
-    other = str(tmp_path / 'other')
+    assert _digest(again_ad) == _digest(demo_ad_root)
+    other, other_ad = str(tmp_path / 'other'), str(tmp_path / 'other_ad')
     run_tool('tools/misc/make_demo_data.py', '--out-dir', other,
-             '--num-train', '24', '--num-val', '8', '--seed', '1')
+             '--ad-out-dir', other_ad, *small, '--seed', '1')
     assert _digest(other) != _digest(demo_data_root)
+    assert _digest(other_ad) != _digest(demo_ad_root)
