@@ -42,8 +42,9 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 train_cfg = dict(max_iters=800, val_interval=400)
-# DeSTSeg's learning rates assume batch 32 with losses summed over the
-# batch; batch 8 sums a quarter as much, so the rates stay.
+# The learning rates stay DeSTSeg's at batch 8: the distillation losses are
+# sums over the batch (each image weighs as in DeSTSeg's batch of 32) and the
+# segmentation losses means.
 default_hooks = dict(
     logger=dict(interval=20), checkpoint=dict(interval=400))
 # Seeded: the synthetic anomalies, hence the scores, vary from run to run.
