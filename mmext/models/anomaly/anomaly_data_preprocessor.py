@@ -25,16 +25,15 @@ class AnomalyDataPreProcessor(SegDataPreProcessor):
                     f'training sample {sample.get("img_path", i)!r} has no '
                     'normal_img: put SynthesizeAnomaly in the train pipeline '
                     'and PackAnomalyInputs at its end')
-            image = sample.normal_img.data.float()
-            if image.shape != inputs.shape[1:]:
-                raise ValueError(
-                    f'normal image {tuple(image.shape)} and batch input '
-                    f'{tuple(inputs.shape[1:])} differ in size: resize the '
-                    'training images to one size before SynthesizeAnomaly')
-            if self._channel_conversion and image.size(0) == 3:
-                image = image[[2, 1, 0]]
-            if self._enable_normalize:
-                image = (image - self.mean) / self.std
+        # The inference path converts and normalises them as the inputs.
+        normal = super().forward(
+            dict(inputs=[s.normal_img.data for s in samples]),
+            training=False)['inputs']
+        if normal.shape != inputs.shape:
+            raise ValueError(
+                f'normal images {tuple(normal.shape)} and batch inputs '
+                f'{tuple(inputs.shape)} differ in size: resize the training '
+                'images to one size before SynthesizeAnomaly')
+        for sample, image in zip(samples, normal):
             sample.normal_img = PixelData(data=image)
         return data
-

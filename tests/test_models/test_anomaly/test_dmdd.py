@@ -4,6 +4,7 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MessageHub
+from mmengine.structures import PixelData
 from mmengine.registry import init_default_scope
 
 from mmext.datasets import PackAnomalyInputs, SynthesizeAnomaly
@@ -199,3 +200,18 @@ def test_discrepancies_by_hand():
     assert torch.allclose(features[0, 4:6, 1, 1], torch.tensor([-1., 0.]))
     # 1 - cosine: 0 for the same direction, 2 for the opposite one.
     assert torch.allclose(maps[0, :, 0, 0], torch.tensor([0., 2., 0., 2.]))
+
+
+def test_normal_images_are_normalised_as_the_inputs():
+    model = build_model()
+    batch = training_batch()
+    for sample in batch['data_samples']:
+        sample.normal_img.data = batch['inputs'][0].clone()
+    data = model.data_preprocessor(batch, True)
+    for sample in data['data_samples']:
+        assert torch.equal(sample.normal_img.data, data['inputs'][0])
+    for sample in batch['data_samples']:
+        sample.normal_img = PixelData(
+            data=batch['inputs'][0][:, :32, :32].clone())
+    with pytest.raises(ValueError, match='differ in size'):
+        model.data_preprocessor(batch, True)
