@@ -11,6 +11,11 @@ from torch import Tensor
 
 from mmext.registry import MODELS
 
+# DeSTSeg's initialisation of its student's and segmentation network's
+# convolutions (BN layers keep PyTorch's ones and zeros).
+DESTSEG_CONV_INIT = dict(
+    type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu')
+
 
 @MODELS.register_module()
 class DecoupledStudent(BaseModule):
@@ -45,11 +50,7 @@ class DecoupledStudent(BaseModule):
                  out_channels: Sequence[int],
                  num_blocks: int = 2,
                  norm_cfg: ConfigType = dict(type='BN'),
-                 init_cfg: OptMultiConfig = dict(
-                     type='Kaiming',
-                     layer='Conv2d',
-                     mode='fan_out',
-                     nonlinearity='relu')) -> None:
+                 init_cfg: OptMultiConfig = DESTSEG_CONV_INIT) -> None:
         super().__init__(init_cfg=init_cfg)
         self.encoder = MODELS.build(encoder)
         self.out_channels = tuple(out_channels)

@@ -10,6 +10,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmext.registry import MODELS
+from .decoupled_student import DESTSEG_CONV_INIT
 
 
 def _resize(x: Tensor, size: Tuple[int, int]) -> Tensor:
@@ -52,11 +53,7 @@ class MultiPerceptionSegHead(BaseModule):
                  spatial_kernel: int = 7,
                  norm_cfg: ConfigType = dict(type='BN'),
                  dilations: Sequence[int] = (1, 6, 12, 18),
-                 init_cfg: OptMultiConfig = dict(
-                     type='Kaiming',
-                     layer='Conv2d',
-                     mode='fan_out',
-                     nonlinearity='relu')) -> None:
+                 init_cfg: OptMultiConfig = DESTSEG_CONV_INIT) -> None:
         super().__init__(init_cfg=init_cfg)
         fused = 2 * sum(in_channels)
         num_maps = 2 * len(in_channels)
