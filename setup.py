@@ -4,11 +4,25 @@
 Like mmdet, the configs and tools are shipped inside the package, under
 ``mmext/.mim/``, so that ``_base_ = 'mmext::demo/...'`` resolves wherever
 mmext is installed: symlinks for editable installs, copies for wheels.
+
+The compiled ops ``mmext._ext`` (``mmext/ops/csrc``) are optional;
+``MMEXT_WITH_OPS`` decides:
+
+- unset: built when torch and mmcv (for its C++ helper headers) import; a
+  failed compilation warns and installs mmext without them (the ops then
+  run their pure-PyTorch versions);
+- ``1``: built, and any failure stops the install;
+- ``0``: not built.
+
+The CUDA kernels are compiled as well when torch is a CUDA build and a CUDA
+toolkit is found (``CUDA_HOME``); ``FORCE_CUDA=0`` skips them.
 """
+import glob
 import os
 import os.path as osp
 import shutil
 import sys
+import warnings
 
 from setuptools import find_packages, setup
 
@@ -49,6 +63,76 @@ def add_mim_extension() -> None:
             shutil.copyfile(src, dst)
 
 
+def make_ops_extension() -> dict:
+    """``ext_modules`` and ``cmdclass`` of ``setup()`` for ``mmext._ext``
+    (empty when it is not to be built, see the module docstring)."""
+    mode = os.getenv('MMEXT_WITH_OPS', '')
+    if mode not in ('', '0', '1'):
+        raise SystemExit(f'MMEXT_WITH_OPS must be 0 or 1, got {mode!r}')
+    if mode == '0':
+        return {}
+    try:
+        import mmcv
+        import torch
+        from torch.utils.cpp_extension import (CUDA_HOME, BuildExtension,
+                                               CppExtension, CUDAExtension)
+    except ImportError as e:
+        if mode == '1':
+            raise SystemExit(f'MMEXT_WITH_OPS=1 needs torch and mmcv: {e}')
+        warnings.warn(f'mmext._ext not built ({e}); the pure-PyTorch ops '
+                      'will be used')
+        return {}
+    mmcv_common = osp.join(osp.dirname(mmcv.__file__), 'ops', 'csrc', 'common')
+    if not osp.isfile(osp.join(mmcv_common, 'pytorch_device_registry.hpp')):
+        message = f'mmcv\'s C++ headers are missing from {mmcv_common}'
+        if mode == '1':
+            raise SystemExit(f'MMEXT_WITH_OPS=1: {message}')
+        warnings.warn(f'mmext._ext not built: {message}')
+        return {}
+
+    csrc = osp.join('mmext', 'ops', 'csrc')
+    sources = sorted(
+        glob.glob(osp.join(csrc, 'pytorch', '*.cpp')) +
+        glob.glob(osp.join(csrc, 'pytorch', 'cpu', '*.cpp')))
+    include_dirs = [osp.abspath(osp.join(csrc, 'common')), mmcv_common]
+    with_cuda = (torch.version.cuda is not None and CUDA_HOME is not None
+                 and os.getenv('FORCE_CUDA', '1') != '0')
+    extension, define_macros = CppExtension, []
+    extra_compile_args = dict(cxx=['-O3'])
+    if with_cuda:
+        extension = CUDAExtension
+        define_macros = [('MMEXT_WITH_CUDA', None)]
+        sources += sorted(
+            glob.glob(osp.join(csrc, 'pytorch', 'cuda', '*.cpp')) +
+            glob.glob(osp.join(csrc, 'pytorch', 'cuda', '*.cu')))
+        include_dirs.append(osp.join(mmcv_common, 'cuda'))
+        extra_compile_args['nvcc'] = ['-O3']
+
+    class OptionalBuildExtension(BuildExtension):
+        """torch's ``BuildExtension``; when ``MMEXT_WITH_OPS`` is unset a
+        failed build warns instead of failing the install."""
+
+        def build_extension(self, ext) -> None:
+            try:
+                super().build_extension(ext)
+            except Exception as e:  # compiler missing or compilation failed
+                if mode == '1':
+                    raise
+                warnings.warn(f'building {ext.name} failed ({e}); mmext is '
+                              'installed without its compiled ops')
+
+    ext = extension(
+        name='mmext._ext',
+        sources=sources,
+        depends=glob.glob(osp.join(csrc, 'common', '*.hpp')),
+        include_dirs=include_dirs,
+        define_macros=define_macros,
+        extra_compile_args=extra_compile_args)
+    return dict(
+        ext_modules=[ext],
+        cmdclass=dict(build_ext=OptionalBuildExtension))
+
+
 if __name__ == '__main__':
     add_mim_extension()
     setup(
@@ -68,4 +152,5 @@ if __name__ == '__main__':
             build=read_requirements('build'),
             tests=read_requirements('tests'),
             optional=read_requirements('optional')),
-        zip_safe=False)
+        zip_safe=False,
+        **make_ops_extension())

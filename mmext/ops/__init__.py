@@ -1,8 +1,15 @@
+from .cross_scale_shift import cross_scale_shift, cross_scale_shift_pytorch
+from .ext_loader import compiled_ops_available, compiled_ops_disabled
 from .modulated_deform_conv import (FastModulatedDeformConv2dPack,
                                     deformable_bilinear_sample,
                                     modulated_deform_conv2d_sampled)
+from .task_aligned_topk import (TaskAlignedCandidates, task_aligned_topk,
+                                task_aligned_topk_pytorch)
 
 __all__ = [
-    'FastModulatedDeformConv2dPack', 'deformable_bilinear_sample',
-    'modulated_deform_conv2d_sampled'
+    'FastModulatedDeformConv2dPack', 'TaskAlignedCandidates',
+    'compiled_ops_available', 'compiled_ops_disabled', 'cross_scale_shift',
+    'cross_scale_shift_pytorch', 'deformable_bilinear_sample',
+    'modulated_deform_conv2d_sampled', 'task_aligned_topk',
+    'task_aligned_topk_pytorch'
 ]

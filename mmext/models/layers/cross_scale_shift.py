@@ -7,6 +7,7 @@ from mmdet.utils import OptConfigType
 from mmengine.model import BaseModule, xavier_init
 from torch import Tensor
 
+from mmext.ops import cross_scale_shift
 from mmext.registry import MODELS
 from .pyramid_resize import resize_to_level
 
@@ -37,7 +38,8 @@ class CrossScaleShift(BaseModule):
 
     1. every level is resized to the second level's size (adaptive max-pool
        from larger levels, bilinear from smaller ones) and stacked on a scale
-       axis, ``(N, L, C, H, W)``;
+       axis, ``(L, N, C, H, W)`` (levels first, so that every level's slice
+       is contiguous);
     2. channel shift along the scale axis: ``len(shifts)`` groups of
        ``C // shift_divisor`` channels are rolled cyclically by ``shifts``
        levels (``(-1, 1, -2, 2)``: the levels above and below, and two
@@ -97,15 +99,10 @@ class CrossScaleShift(BaseModule):
                     xavier_init(m, distribution='uniform')
 
     def shift(self, x: Tensor) -> Tensor:
-        """Roll channel groups of ``x`` ``(N, L, C, H, W)`` along the scale
-        axis; returns ``(N, L, C + len(shifts) * C // divisor, H, W)``, the
-        shifted groups first."""
-        g = self.group_channels
-        shifted = [
-            x[:, :, i * g:(i + 1) * g].roll(shift, dims=1)
-            for i, shift in enumerate(self.shifts)
-        ]
-        return torch.cat(shifted + [x], dim=2)
+        """Roll channel groups of ``x`` ``(L, N, C, H, W)`` along the scale
+        axis; returns ``(L, N, C + len(shifts) * C // divisor, H, W)``, the
+        shifted groups first (:func:`mmext.ops.cross_scale_shift`)."""
+        return cross_scale_shift(x, self.group_channels, self.shifts)
 
     def forward(self, feats: Sequence[Tensor]) -> List[Tensor]:
         """Refine ``L`` maps ``(N, C, H_l, W_l)``; returns maps of the same
@@ -114,22 +111,22 @@ class CrossScaleShift(BaseModule):
             raise ValueError(f'expected {self.num_levels} levels, got '
                              f'{len(feats)}')
         size = feats[1].shape[-2:]
+        # Levels first: every level's slice is contiguous for its convs.
         stacked = torch.stack(
-            [resize_to_level(f, size, adaptive_pool=True) for f in feats],
-            dim=1)
+            [resize_to_level(f, size, adaptive_pool=True) for f in feats])
         shifted = self.shift(stacked)
         mixed = torch.stack([
-            stacked[:, level] + mixer(shifted[:, level])
+            stacked[level] + mixer(shifted[level])
             for level, mixer in enumerate(self.level_mixers)
-        ], dim=1)  # (N, L, C, H, W)
+        ])  # (L, N, C, H, W)
         # context over positions of the scale-averaged map, and over levels
         # of the spatially averaged features (as an (N, C, L, 1) map)
-        spatial = self.spatial_context(mixed.mean(1))
-        scale = self.scale_context(
-            mixed.mean((3, 4)).transpose(1, 2)[..., None])
-        refined = mixed + (spatial + scale)[:, None]
+        spatial = self.spatial_context(mixed.mean(0))
+        scale = self.scale_context(mixed.mean((3, 4)).permute(1, 2, 0)[...,
+                                                                        None])
+        refined = mixed + (spatial + scale)
         return [
             feat + resize_to_level(
-                refined[:, level], feat.shape[-2:], adaptive_pool=True)
+                refined[level], feat.shape[-2:], adaptive_pool=True)
             for level, feat in enumerate(feats)
         ]

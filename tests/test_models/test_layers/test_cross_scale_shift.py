@@ -9,18 +9,18 @@ def test_shift_moves_exactly_the_documented_channels():
     levels, channels = 5, 32  # groups of 32 // 16 = 2 channels
     csn = CrossScaleShift(channels, levels)
     x = torch.arange(levels * channels, dtype=torch.float32).view(
-        1, levels, channels, 1, 1).expand(2, -1, -1, 3, 4)
+        levels, 1, channels, 1, 1).expand(-1, 2, -1, 3, 4)
     out = csn.shift(x)
-    assert out.shape == (2, levels, channels + 4 * 2, 3, 4)
+    assert out.shape == (levels, 2, channels + 4 * 2, 3, 4)
     for level in range(levels):
         # group i of level l comes from level (l - shift_i) mod L
         for group, shift in enumerate((-1, 1, -2, 2)):
             source = (level - shift) % levels
             torch.testing.assert_close(
-                out[:, level, 2 * group:2 * group + 2],
-                x[:, source, 2 * group:2 * group + 2])
+                out[level, :, 2 * group:2 * group + 2],
+                x[source, :, 2 * group:2 * group + 2])
         # the unshifted features follow, whole
-        torch.testing.assert_close(out[:, level, 8:], x[:, level])
+        torch.testing.assert_close(out[level, :, 8:], x[level])
 
 
 def test_output_shapes_match_inputs_for_odd_sizes():

@@ -1,12 +1,15 @@
-from typing import Optional, Tuple
+from typing import Optional
 
 import torch
-from mmdet.models.task_modules.assigners import AssignResult
+from mmdet.models.task_modules.assigners import (AssignResult,
+                                                 BboxOverlaps2D)
 from mmdet.models.task_modules.assigners import \
     TaskAlignedAssigner as MMDetTaskAlignedAssigner
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from mmext.ops import (TaskAlignedCandidates, task_aligned_topk,
+                       task_aligned_topk_pytorch)
 from mmext.registry import TASK_UTILS
 
 INF = 100000000
@@ -14,7 +17,7 @@ INF = 100000000
 
 @TASK_UTILS.register_module()
 class TaskAlignedAssigner(MMDetTaskAlignedAssigner):
-    """Task-aligned assignment of TOOD (Sec. 3.2.1), lean in memory.
+    """Task-aligned assignment of TOOD (Sec. 3.2.1), in one pass.
 
     For each GT, the ``topk`` priors with the largest alignment metric
     ``t = s^alpha * u^beta`` (``s``: predicted score of the GT's class,
@@ -23,22 +26,25 @@ class TaskAlignedAssigner(MMDetTaskAlignedAssigner):
     positives; a prior claimed by several GTs goes to the one it overlaps
     most (ties: the first GT).
 
-    Gives exactly mmdet's ``TaskAlignedAssigner`` result (``gt_inds``,
+    Gives mmdet's ``TaskAlignedAssigner`` result (``gt_inds``,
     ``max_overlaps`` with ``-INF`` for negatives, ``labels``,
-    ``assign_metrics``), but never holds dense ``num_priors x num_gts``
-    matrices beyond one chunk of GTs at a time: the metric is computed for
-    ``gt_chunk_elements // num_priors`` GTs at once, only their top-k
-    candidates are kept, and the centre test and the conflict resolution work
-    on the ``topk x num_gts`` candidates alone. Peak memory therefore stays
-    flat in the number of GTs instead of growing with ``num_priors x
-    num_gts`` (about eight such matrices in mmdet's version).
+    ``assign_metrics``; tests compare them) without mmdet's dense
+    ``num_priors x num_gts`` matrices (about eight of them): metric, top-k
+    and centre test run in :func:`mmext.ops.task_aligned_topk`, the compiled
+    kernel of ``mmext._ext`` when built (``topk x num_gts`` values in
+    memory), else its pure-PyTorch version a chunk of GTs at a time; the
+    conflict resolution works on the ``topk x num_gts`` candidates alone.
+    Where ``torch.topk`` (mmdet) leaves the order of equal metrics
+    unspecified, the lower prior index wins here.
 
     Args:
         topk (int): Candidates per GT (the paper's 13).
-        iou_calculator (dict): IoU between decoded boxes and GTs.
+        iou_calculator (dict): IoU between decoded boxes and GTs; the
+            compiled kernel computes mmdet's ``BboxOverlaps2D`` itself, any
+            other calculator (or a scaled / fp16 one) runs the PyTorch
+            version with it.
         gt_chunk_elements (int): Elements of one ``num_priors x chunk``
-            block (default 2**19, 2 MiB in float32; the IoU computation
-            makes several blocks of this size at once).
+            block of the PyTorch version (default 2**19, 2 MiB in float32).
     """
 
     def __init__(self,
@@ -47,29 +53,22 @@ class TaskAlignedAssigner(MMDetTaskAlignedAssigner):
                  gt_chunk_elements: int = 2**19) -> None:
         super().__init__(topk=topk, iou_calculator=iou_calculator)
         self.gt_chunk_elements = gt_chunk_elements
+        calc = self.iou_calculator
+        self.plain_iou = type(calc) is BboxOverlaps2D and \
+            calc.scale == 1. and calc.dtype is None
 
-    def _candidates(self, decoded: Tensor, scores: Tensor, gt_bboxes: Tensor,
+    def _candidates(self, pred_instances: InstanceData, gt_bboxes: Tensor,
                     gt_labels: Tensor, alpha: float,
-                    beta: float) -> Tuple[Tensor, Tensor, Tensor]:
-        """Top-k candidates of every GT, chunk by chunk of GTs.
-
-        Returns ``(topk, num_gts)`` prior indices, their metrics and IoUs.
-        """
-        num_priors, num_gts = decoded.size(0), gt_bboxes.size(0)
-        topk = min(self.topk, num_priors)
-        chunk = max(1, self.gt_chunk_elements // max(num_priors, 1))
-        idxs, metrics, ious = [], [], []
-        for start in range(0, num_gts, chunk):
-            stop = min(start + chunk, num_gts)
-            overlaps = self.iou_calculator(decoded,
-                                           gt_bboxes[start:stop]).detach()
-            metric = scores[:, gt_labels[start:stop]].detach()**alpha * \
-                overlaps**beta
-            cand_metric, cand_idx = metric.topk(topk, dim=0, largest=True)
-            idxs.append(cand_idx)
-            metrics.append(cand_metric)
-            ious.append(overlaps.gather(0, cand_idx))
-        return torch.cat(idxs, 1), torch.cat(metrics, 1), torch.cat(ious, 1)
+                    beta: float) -> TaskAlignedCandidates:
+        args = (pred_instances.bboxes, pred_instances.scores,
+                pred_instances.priors[:, :4], gt_bboxes, gt_labels,
+                self.topk, alpha, beta)
+        if self.plain_iou:
+            return task_aligned_topk(*args)
+        return task_aligned_topk_pytorch(
+            *args,
+            iou_calculator=self.iou_calculator,
+            chunk_elements=self.gt_chunk_elements)
 
     def assign(self,
                pred_instances: InstanceData,
@@ -96,21 +95,13 @@ class TaskAlignedAssigner(MMDetTaskAlignedAssigner):
             result.assign_metrics = assign_metrics
             return result
 
-        cand_idx, cand_metric, cand_iou = self._candidates(
-            pred_instances.bboxes, pred_instances.scores, gt_bboxes,
-            gt_labels, alpha, beta)
-        # Positives: positive metric, prior centre inside the GT (by 0.01).
-        centres = (priors[:, :2] + priors[:, 2:]) / 2
-        cand_centres = centres[cand_idx]  # (topk, num_gts, 2)
-        inside = torch.cat([
-            cand_centres - gt_bboxes[None, :, :2],
-            gt_bboxes[None, :, 2:] - cand_centres
-        ], dim=-1).min(dim=-1).values > 0.01
-        is_pos = (cand_metric > 0) & inside
+        cand = self._candidates(pred_instances, gt_bboxes, gt_labels, alpha,
+                                beta)
         gt_of = torch.arange(num_gts, device=priors.device).expand_as(
-            cand_idx)
-        pos_prior, pos_gt = cand_idx[is_pos], gt_of[is_pos]
-        pos_iou, pos_metric = cand_iou[is_pos], cand_metric[is_pos]
+            cand.index)
+        pos_prior, pos_gt = cand.index[cand.is_pos], gt_of[cand.is_pos]
+        pos_iou = cand.iou[cand.is_pos].to(priors.dtype)
+        pos_metric = cand.metric[cand.is_pos].to(priors.dtype)
 
         # A prior claimed by several GTs goes to the one of highest IoU, the
         # lowest GT index among equals (as argmax over GTs in mmdet).

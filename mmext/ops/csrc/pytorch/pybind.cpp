@@ -1,0 +1,41 @@
+#include <torch/extension.h>
+
+#include "pytorch_cpp_helper.hpp"
+
+void task_aligned_topk(Tensor decoded, Tensor scores, Tensor priors,
+                       Tensor gt_bboxes, Tensor gt_labels, Tensor cand_index,
+                       Tensor cand_metric, Tensor cand_iou, Tensor cand_pos,
+                       double alpha, double beta, double iou_eps,
+                       double centre_eps);
+
+void cross_scale_shift_forward(Tensor x, Tensor out, int64_t group_channels,
+                               const std::vector<int64_t>& shifts);
+
+void cross_scale_shift_backward(Tensor grad_out, Tensor grad_x,
+                                int64_t group_channels, const std::vector<int64_t>& shifts);
+
+bool with_cuda() {
+#ifdef MMEXT_WITH_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.def("task_aligned_topk", &task_aligned_topk,
+        "per-GT top-k task-aligned candidates, their metrics, IoUs and "
+        "centre-inside flags",
+        py::arg("decoded"), py::arg("scores"), py::arg("priors"),
+        py::arg("gt_bboxes"), py::arg("gt_labels"), py::arg("cand_index"),
+        py::arg("cand_metric"), py::arg("cand_iou"), py::arg("cand_pos"),
+        py::arg("alpha"), py::arg("beta"), py::arg("iou_eps"),
+        py::arg("centre_eps"));
+  m.def("cross_scale_shift_forward", &cross_scale_shift_forward,
+        "roll channel groups along the scale axis", py::arg("x"),
+        py::arg("out"), py::arg("group_channels"), py::arg("shifts"));
+  m.def("cross_scale_shift_backward", &cross_scale_shift_backward,
+        "gradient of cross_scale_shift_forward", py::arg("grad_out"),
+        py::arg("grad_x"), py::arg("group_channels"), py::arg("shifts"));
+  m.def("with_cuda", &with_cuda, "whether the CUDA kernels were compiled");
+}
