@@ -1,3 +1,4 @@
+from .box_iou import box_iou
 from .cross_scale_shift import cross_scale_shift, cross_scale_shift_pytorch
 from .ext_loader import compiled_ops_available, compiled_ops_disabled
 from .modulated_deform_conv import (FastModulatedDeformConv2dPack,
@@ -7,7 +8,7 @@ from .task_aligned_topk import (TaskAlignedCandidates, task_aligned_topk,
                                 task_aligned_topk_pytorch)
 
 __all__ = [
-    'FastModulatedDeformConv2dPack', 'TaskAlignedCandidates',
+    'FastModulatedDeformConv2dPack', 'TaskAlignedCandidates', 'box_iou',
     'compiled_ops_available', 'compiled_ops_disabled', 'cross_scale_shift',
     'cross_scale_shift_pytorch', 'deformable_bilinear_sample',
     'modulated_deform_conv2d_sampled', 'task_aligned_topk',

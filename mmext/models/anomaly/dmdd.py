@@ -126,9 +126,12 @@ class DMDD(BaseModel):
             student = self.student_features(inputs, teacher)
         logits = self.seg_head(teacher, *student)
         target = mask_at(masks, logits.shape[-2:])
+        # Class-index targets (0: anomalous, 1: normal, i.e. "background"),
+        # so that mmdet's FocalLoss runs mmcv's sigmoid_focal_loss kernel on
+        # CUDA (its one-hot form would always take the PyTorch version).
         return dict(
             loss_focal=self.loss_focal(
-                logits.reshape(-1, 1), target.reshape(-1, 1)),
+                logits.reshape(-1, 1), (1 - target).long().reshape(-1)),
             loss_l1=self.loss_l1(logits.sigmoid(), target))
 
     def predict(self, inputs: Tensor,

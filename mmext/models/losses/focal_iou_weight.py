@@ -1,7 +1,7 @@
 import torch
-from mmdet.structures.bbox import bbox_overlaps
 from torch import Tensor, nn
 
+from mmext.ops import box_iou
 from mmext.registry import MODELS
 
 
@@ -75,8 +75,9 @@ class FocalIoUWeight(nn.Module):
         annotated boxes ``(m, 4)``; 0 when there are none."""
         if len(gt_bboxes) == 0:
             return pred_bboxes.new_zeros(len(pred_bboxes))
-        ious = bbox_overlaps(pred_bboxes, gt_bboxes).max(dim=1).values
-        return ious.detach() if self.detach_iou else ious
+        if self.detach_iou:
+            pred_bboxes, gt_bboxes = pred_bboxes.detach(), gt_bboxes.detach()
+        return box_iou(pred_bboxes, gt_bboxes).max(dim=1).values
 
     def reweight(self, label_weights: Tensor, negatives: Tensor,
                  pred_bboxes: Tensor, gt_bboxes: Tensor) -> Tensor:

@@ -3,13 +3,14 @@ from typing import Dict, List, Sequence, Tuple
 import torch
 from mmdet.models.losses.gfocal_loss import quality_focal_loss_with_prob
 from mmdet.structures import SampleList
-from mmdet.structures.bbox import (HorizontalBoxes, bbox2roi, bbox_overlaps,
+from mmdet.structures.bbox import (HorizontalBoxes, bbox2roi,
                                    get_box_tensor, scale_boxes)
 from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
+from mmext.ops import box_iou
 from mmext.registry import MODELS, TASK_UTILS
 from ..losses import instance_weights
 from ..task_modules.prior_generators import (box_bags, merge_bag_topk,
@@ -318,9 +319,9 @@ class SSDRefineHead(BaseModule):
         losses['loss_negative'] = self.negative_loss(
             x, s['second_bags'].split(num_boxes), img_shapes,
             s['first_bag_scores'])
-        iou_target = bbox_overlaps(
+        iou_target = box_iou(
             s['second_bags'], s['first_boxes'][:, None].expand_as(
-                s['second_bags']), is_aligned=True)
+                s['second_bags']), aligned=True)
         losses['loss_sisd'] = self.loss_sisd(s['iou_pred'],
                                              (iou_target - 0.5) / 0.5)
         return losses

@@ -215,3 +215,31 @@ def test_normal_images_are_normalised_as_the_inputs():
             data=batch['inputs'][0][:, :32, :32].clone())
     with pytest.raises(ValueError, match='differ in size'):
         model.data_preprocessor(batch, True)
+
+
+def test_focal_loss_is_the_binary_focal_loss_of_the_mask():
+    """Class-index targets (for mmcv's kernel on CUDA) give the binary focal
+    loss of logits against the anomaly mask."""
+    from mmdet.models.losses.focal_loss import py_sigmoid_focal_loss
+
+    from mmext.models.losses.dual_modeling_distillation_loss import mask_at
+    torch.manual_seed(0)
+    model = build_model(distill_iters=0)
+    model.train()
+    set_iter(5)
+    data = model.data_preprocessor(training_batch(seed=1), True)
+    losses = model(**data, mode='loss')
+    model.student.eval()
+    with torch.no_grad():
+        teacher = model.teacher_features(data['inputs'])
+        logits = model.seg_head(
+            teacher, *model.student_features(data['inputs'], teacher))
+        masks = torch.stack(
+            [s.gt_sem_seg.data for s in data['data_samples']])
+        target = mask_at(masks, logits.shape[-2:])
+        focal = model.loss_focal
+        expected = focal.loss_weight * py_sigmoid_focal_loss(
+            logits.reshape(-1, 1), target.reshape(-1, 1), gamma=focal.gamma,
+            alpha=focal.alpha)
+    assert target.sum() > 0
+    torch.testing.assert_close(losses['loss_focal'].detach(), expected)

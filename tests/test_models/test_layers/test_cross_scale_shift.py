@@ -63,3 +63,20 @@ def test_bad_arguments():
         CrossScaleShift(16, 5, shift_divisor=2, shifts=(1, -1, 2))
     with pytest.raises(ValueError, match='expected 3 levels'):
         CrossScaleShift(16, 3)([torch.randn(1, 16, 4, 4)] * 2)
+
+
+def test_compiled_shift_gives_the_pytorch_module_outputs(compiled_cpu):
+    from mmext.ops import compiled_ops_disabled
+    torch.manual_seed(0)
+    csn = CrossScaleShift(32, 5, norm_cfg=dict(type='BN'))
+    csn.init_weights()
+    feats = [torch.randn(2, 32, 40 >> i, 48 >> i, requires_grad=True)
+             for i in range(5)]
+    outs = csn(feats)
+    grads = torch.autograd.grad(sum(o.square().sum() for o in outs), feats)
+    with compiled_ops_disabled():
+        ref = csn(feats)
+        ref_grads = torch.autograd.grad(
+            sum(o.square().sum() for o in ref), feats)
+    for a, b in zip(outs + list(grads), ref + list(ref_grads)):
+        torch.testing.assert_close(a, b)

@@ -1,5 +1,6 @@
-from mmdet.structures.bbox import bbox_overlaps
 from torch import Tensor
+
+from mmext.ops import box_iou
 
 
 def covers_annotation(det_bboxes: Tensor,
@@ -31,9 +32,9 @@ def covers_annotation(det_bboxes: Tensor,
     if len(det_bboxes) == 0 or len(gt_bboxes) == 0:
         return det_bboxes.new_zeros(len(det_bboxes), dtype=bool)
     same_class = det_labels[:, None] == gt_labels[None, :]
-    ious = bbox_overlaps(det_bboxes, gt_bboxes)
-    inside_gt = bbox_overlaps(det_bboxes, gt_bboxes, mode='iof') > iof_thr
-    contains_gt = bbox_overlaps(gt_bboxes, det_bboxes, mode='iof').T > iof_thr
+    ious = box_iou(det_bboxes, gt_bboxes)
+    inside_gt = box_iou(det_bboxes, gt_bboxes, mode='iof') > iof_thr
+    contains_gt = box_iou(gt_bboxes, det_bboxes, mode='iof').T > iof_thr
     duplicate = (ious > any_class_iou_thr) | (same_class & (
         (ious > same_class_iou_thr) | inside_gt | contains_gt))
     return duplicate.any(dim=1)
@@ -47,5 +48,5 @@ def matches_annotation(det_bboxes: Tensor, det_labels: Tensor,
     if len(det_bboxes) == 0 or len(gt_bboxes) == 0:
         return det_bboxes.new_zeros(len(det_bboxes), dtype=bool)
     same_class = det_labels[:, None] == gt_labels[None, :]
-    ious = bbox_overlaps(det_bboxes, gt_bboxes)
+    ious = box_iou(det_bboxes, gt_bboxes)
     return ((ious > iou_thr) & same_class).any(dim=1)

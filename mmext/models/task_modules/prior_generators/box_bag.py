@@ -4,9 +4,10 @@ SSD-Det, ``PBR_proposals_from_cfg`` and ``gen_negative_proposals``)."""
 from typing import Sequence, Tuple
 
 import torch
-from mmdet.structures.bbox import (bbox_cxcywh_to_xyxy, bbox_overlaps,
-                                   bbox_xyxy_to_cxcywh)
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 from torch import Tensor
+
+from mmext.ops import box_iou
 
 
 def widen_to_min_size(boxes: Tensor, min_size: float = 1.) -> Tensor:
@@ -60,7 +61,7 @@ def box_bags(boxes: Tensor,
     bags = bbox_cxcywh_to_xyxy(torch.cat([centres, wh], dim=-1)).flatten(1, 2)
     height, width = img_shape
     image = boxes.new_tensor([[0, 0, width, height]])
-    inside = bbox_overlaps(bags.reshape(-1, 4), image, mode='iof')
+    inside = box_iou(bags.reshape(-1, 4), image, mode='iof')
     return bags, (inside.view(bags.shape[:2]) > min_inside)
 
 
@@ -97,7 +98,7 @@ def random_negative_boxes(num: int,
     proposals = bags.reshape(-1, 4)
     if len(proposals) == 0:
         return negatives, negatives.new_ones(num, dtype=torch.bool)
-    ious = bbox_overlaps(negatives, proposals)
+    ious = box_iou(negatives, proposals)
     return negatives, (ious < iou_thr).all(dim=1)
 
 
