@@ -98,7 +98,10 @@ def make_ops_extension() -> dict:
     with_cuda = (torch.version.cuda is not None and CUDA_HOME is not None
                  and os.getenv('FORCE_CUDA', '1') != '0')
     extension, define_macros = CppExtension, []
-    extra_compile_args = dict(cxx=['-O3'])
+    # ATen's parallel_for only spreads over threads in a translation unit
+    # compiled with OpenMP, as torch's own CPU kernels are on Linux.
+    openmp = ['-fopenmp'] if sys.platform.startswith('linux') else []
+    extra_compile_args = dict(cxx=['-O3'] + openmp)
     if with_cuda:
         extension = CUDAExtension
         define_macros = [('MMEXT_WITH_CUDA', None)]
@@ -127,7 +130,8 @@ def make_ops_extension() -> dict:
         depends=glob.glob(osp.join(csrc, 'common', '*.hpp')),
         include_dirs=include_dirs,
         define_macros=define_macros,
-        extra_compile_args=extra_compile_args)
+        extra_compile_args=extra_compile_args,
+        extra_link_args=openmp)
     return dict(
         ext_modules=[ext],
         cmdclass=dict(build_ext=OptionalBuildExtension))
