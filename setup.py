@@ -113,7 +113,8 @@ def make_ops_extension() -> dict:
 
     class OptionalBuildExtension(BuildExtension):
         """torch's ``BuildExtension``; when ``MMEXT_WITH_OPS`` is unset a
-        failed build warns instead of failing the install."""
+        failed build warns instead of failing the install, and the later
+        steps (in-place copy, wheel contents) leave the extension out."""
 
         def build_extension(self, ext) -> None:
             try:
@@ -123,6 +124,7 @@ def make_ops_extension() -> dict:
                     raise
                 warnings.warn(f'building {ext.name} failed ({e}); mmext is '
                               'installed without its compiled ops')
+                self.extensions = [x for x in self.extensions if x is not ext]
 
     ext = extension(
         name='mmext._ext',
