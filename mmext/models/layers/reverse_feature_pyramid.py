@@ -24,7 +24,10 @@ class FusionNode(BaseModule):
       attention, ``a = HW * softmax_HW(t / sqrt(C) * conv3x3([x1, x2]))``
       with a learnable temperature ``t``;
     - gated fusion: ``w = sigmoid(conv1x1([GAP(x1), GAP(x2)]))`` (one scalar
-      per image), ``y = w * x1 + (1 - w) * x2``;
+      per image), ``y = w * x1 + (1 - w) * x2_att``, where ``x2_att`` is the
+      attended ``x2`` but the gate pools ``x2`` *before* the attention, as
+      the authors' ``dynamicFusion`` does (``weight2 = gap(x2)`` precedes
+      ``x2 = upsample_weight * x2``); the figure does not say which;
     - three inputs: ``y`` passes a 3x3 conv, then is gated with ``x3`` the
       same way;
     - a 3x3 output conv in act-conv-norm order.
@@ -91,11 +94,15 @@ class FusionNode(BaseModule):
         super().init_weights()
         self._zero_gates()
 
-    def gate(self, index: int, x1: Tensor, x2: Tensor) -> Tensor:
+    def gate_weight(self, index: int, x1: Tensor, x2: Tensor) -> Tensor:
+        """``sigmoid(conv1x1([GAP(x1), GAP(x2)]))``, ``(N, 1, 1, 1)``."""
         pooled = torch.cat([x1.mean((2, 3), keepdim=True),
                             x2.mean((2, 3), keepdim=True)], dim=1)
-        w = self.gates[index](pooled).sigmoid()
-        return torch.lerp(x2, x1, w)  # w * x1 + (1 - w) * x2
+        return self.gates[index](pooled).sigmoid()
+
+    def gate(self, index: int, x1: Tensor, x2: Tensor) -> Tensor:
+        """``w * x1 + (1 - w) * x2`` with ``w`` of :meth:`gate_weight`."""
+        return torch.lerp(x2, x1, self.gate_weight(index, x1, x2))
 
     def attention_logits(self, x1: Tensor, x2: Tensor) -> Tensor:
         """``conv3x3([x1, x2])`` with one output channel, as one 1x1 conv
@@ -123,9 +130,10 @@ class FusionNode(BaseModule):
         """Fuse ``inputs`` (``[x1, x2]`` or ``[x1, x2, x3]``, each
         ``(N, C, H_i, W_i)``) at spatial ``size``."""
         x1, x2, *rest = (resize_to_level(x, size) for x in inputs)
+        weight = self.gate_weight(0, x1, x2)  # pooled before the attention
         if self.upsample_attention:
             x2 = self.attend(x1, x2)
-        out = self.gate(0, x1, x2)
+        out = torch.lerp(x2, x1, weight)
         if rest:
             out = self.gate(1, self.pre_fusion(out), rest[0])
         return self.post_fusion(out)

@@ -34,6 +34,27 @@ def test_fusion_node_gate_is_one_scalar_per_image():
     assert ((w > 0) & (w < 1)).all()
 
 
+def test_gate_pools_x2_before_the_attention():
+    """The authors' dynamicFusion: ``weight2 = gap(x2)`` is taken before
+    ``x2 = upsample_weight * x2``; the fused map mixes the attended x2."""
+    torch.manual_seed(0)
+    node = FusionNode(4, num_inputs=2, conv_cfg=None).double()
+    for conv in (node.gates[0], node.attention):
+        torch.nn.init.normal_(conv.weight)
+        torch.nn.init.normal_(conv.bias)
+    x1 = torch.randn(2, 4, 5, 6, dtype=torch.float64)
+    x2 = torch.randn(2, 4, 5, 6, dtype=torch.float64) + 1
+    pooled = torch.cat([x1.mean((2, 3)), x2.mean((2, 3))], 1)[..., None, None]
+    w = torch.sigmoid(node.gates[0](pooled))
+    logits = node.attention(torch.cat([x1, x2], 1)) * node.temperature / 2
+    attended = logits.flatten(1).softmax(1).view(2, 1, 5, 6) * 30 * x2
+    expected = node.post_fusion(w * x1 + (1 - w) * attended)
+    torch.testing.assert_close(node([x1, x2], (5, 6)), expected)
+    # the other reading (gate on the attended x2) is measurably different
+    assert not torch.allclose(node.gate(0, x1, attended),
+                              w * x1 + (1 - w) * attended)
+
+
 @pytest.mark.parametrize('num_levels', [2, 3, 5])
 def test_pyramid_is_one_bottom_up_pass(num_levels):
     """Level l depends on levels <= l + 1 only (local bidirectional
