@@ -11,8 +11,11 @@ def resize_to_level(x: Tensor,
 
     Up: bilinear interpolation. Down: max pooling. A 2x step (target
     ``ceil(H / 2)``) pools 2x2 windows with the last odd row/column kept, which
-    is what RCNet's authors get by replicate-padding to even sizes before a
-    2x2 max-pool. With ``adaptive_pool=True``, or for any other ratio, it is
+    equals what RCNet's authors get by replicate-padding to even sizes before
+    a 2x2 max-pool, because nothing stands between the padding and the
+    pooling here. (Their extra levels put a 1x1 conv + BN between the two,
+    which in training mode is not the same; :class:`mmext.RCNet` pads there
+    as they do.) With ``adaptive_pool=True``, or for any other ratio, it is
     ``adaptive_max_pool2d`` (the authors' choice inside CSN). Either way any
     input size works: unlike the authors' code, the direction is decided per
     axis, not by comparing shape tuples.

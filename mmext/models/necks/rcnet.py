@@ -27,7 +27,8 @@ class RCNet(BaseModule):
     Readings of the authors' code (TempleX98/RCNet, ``RCFPN``) we follow:
 
     - Extra levels (e.g. P6, P7) are inputs of the fusion, so they are built
-      before it, from the level below by a 1x1 conv and a 2x2 max-pool,
+      before it, from the level below (replicate-padded to an even size)
+      by a 1x1 conv and a 2x2 max-pool,
       whatever truthy ``add_extra_convs`` says ('on_input', 'on_lateral',
       'on_output' or True all mean this, as in the authors' code); with
       ``add_extra_convs=False`` they are plain max-pools, like FPN's.
@@ -166,14 +167,20 @@ class RCNet(BaseModule):
                     f'{[t.shape[1] for t in inputs]}')
 
     def _add_extra_levels(self, feats: List[Tensor]) -> None:
+        """Append the extra levels: an odd side is replicate-padded to even
+        *before* the 1x1 conv (+ norm), then 2x2 max-pooled, as the authors'
+        ``RCFPN``; with a norm in training mode the padded row is part of
+        the batch statistics, so this differs from convolving first and
+        pooling with ``ceil_mode``."""
         for i in range(self.num_extra):
             x = feats[-1]
+            h, w = x.shape[-2:]
+            x = F.pad(x, [0, w % 2, 0, h % 2], mode='replicate')
             if self.extra_convs:
                 if self.relu_before_extra_convs:
                     x = F.relu(x)
                 x = self.extra_convs[i](x)
-            feats.append(
-                F.max_pool2d(x, kernel_size=2, stride=2, ceil_mode=True))
+            feats.append(F.max_pool2d(x, kernel_size=2, stride=2))
 
     def _top_down(self, feats: List[Tensor]) -> List[Tensor]:
         outs = [feats[-1]]

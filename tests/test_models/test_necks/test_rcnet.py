@@ -37,6 +37,27 @@ def test_output_shapes_and_strides(h, w, start_level, num_outs):
     assert all(o.shape[:2] == (2, 16) for o in outs)
 
 
+@pytest.mark.parametrize('h, w', [(7, 10), (6, 9), (5, 5), (8, 8)])
+def test_extra_levels_pad_before_the_conv_and_norm(h, w):
+    """As the authors' RCFPN: an odd side is replicate-padded before the
+    extra 1x1 conv + BN, then 2x2 max-pooled; in training mode the padded
+    row enters BN's batch statistics."""
+    torch.manual_seed(0)
+    neck = RCNet(IN_CHANNELS, 16, 5, start_level=1, add_extra_convs=True,
+                 norm_cfg=dict(type='BN')).train()
+    top = torch.randn(2, 16, h, w)
+    feats = [top]
+    neck._add_extra_levels(feats)
+    x = top
+    for conv in neck.extra_convs:
+        padded = torch.nn.functional.pad(
+            x, [0, x.shape[-1] % 2, 0, x.shape[-2] % 2], mode='replicate')
+        x = torch.nn.functional.max_pool2d(conv(padded), 2)
+        assert x.shape[-2:] == (-(-padded.shape[-2] // 2),
+                                -(-padded.shape[-1] // 2))
+    torch.testing.assert_close(feats[-1], x)
+
+
 def test_gradient_reaches_every_input_level():
     neck = RCNet(IN_CHANNELS, 16, 5, start_level=0)
     neck.init_weights()
