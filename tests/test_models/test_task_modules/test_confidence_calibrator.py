@@ -1,5 +1,7 @@
 """ConfidenceCalibrator: recovers known precision curves, keeps its state in
 state_dict, refuses fits it cannot make."""
+import math
+
 import pytest
 import torch
 
@@ -120,3 +122,95 @@ def test_anti_correlated_observations_give_the_constant_precision():
     assert float(torch.sigmoid(torch.tensor(intercept))) == pytest.approx(
         float(correct.float().mean()), abs=1e-3)
     assert fit_logistic(conf, correct, with_intercept=False) == (0., 0.)
+
+
+def objective(conf, correct, slope, intercept, ridge=1e-3):
+    """fit_logistic's documented objective, written independently."""
+    x = torch.logit(conf.double().clamp(1e-6, 1 - 1e-6))
+    p = torch.sigmoid(slope * x + intercept).clamp(1e-300, 1 - 1e-16)
+    y = correct.double()
+    bce = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+    return bce + ridge * ((slope - 1)**2 + intercept**2) / 2
+
+
+def test_two_points_at_one_confidence_reach_the_optimum():
+    """Full Newton steps diverged here (slope 1099.6, intercept 500). The
+    likelihood is flat along the line sigmoid(a * logit(0.9) + b) = 0.5;
+    the ridge picks the point nearest the prior (1, 0), its projection on
+    that line (up to the ridge's own pull, ~1e-3), where the objective's
+    gradient vanishes."""
+    x = math.log(9.)
+    projection = (1 / (x * x + 1), -x / (x * x + 1))  # 0.172, -0.377
+    for n in (1, 10):
+        conf = torch.full((2 * n, ), 0.9, dtype=torch.float64)
+        correct = torch.tensor([1., 0.] * n, dtype=torch.float64)
+        slope, intercept = fit_logistic(conf, correct)
+        assert (slope, intercept) == pytest.approx(projection, abs=1e-3)
+        params = torch.tensor([slope, intercept], dtype=torch.float64,
+                              requires_grad=True)
+        value = objective(conf, correct, *params)
+        grad, = torch.autograd.grad(value, params)
+        assert grad.abs().max() < 1e-9
+
+
+def test_constant_confidence_keeps_the_order_and_is_not_a_step():
+    """20 boxes at 0.9, half correct: 0.9 maps to 0.5, and lower
+    confidences map lower (the divergent fit mapped 0.4..0.9 all to 1.0)."""
+    calibrator = ConfidenceCalibrator()
+    calibrator.observe(torch.full((20, ), 0.9), torch.arange(20) % 2)
+    assert calibrator.fit()
+    mapped = calibrator(torch.tensor([0.4, 0.5, 0.7, 0.9]))
+    assert float(mapped[-1]) == pytest.approx(0.5, abs=1e-3)
+    assert (mapped.diff() > 0).all() and (mapped < 0.51).all()
+
+
+def test_anti_correlated_observations_give_the_constant_map():
+    gen = torch.Generator().manual_seed(1)
+    conf = 0.45 + 0.5 * torch.rand(2000, generator=gen)
+    correct = torch.rand(2000, generator=gen) < 1 - conf
+    slope, intercept = fit_logistic(conf, correct)
+    assert slope == 0.
+    precision = float(correct.double().mean())
+    assert float(torch.sigmoid(torch.tensor(intercept))) == pytest.approx(
+        precision, abs=2e-3)
+
+
+@pytest.mark.parametrize('case', ['saturated', 'separable', 'spread'])
+def test_fit_is_the_optimum_of_its_objective(case):
+    """No other (a >= 0, b) scores better: checked against scipy's
+    minimiser of the same objective, written independently above."""
+    from scipy.optimize import minimize
+    gen = torch.Generator().manual_seed(2)
+    if case == 'saturated':  # teacher scores near 1, weakly tied to truth
+        conf = 1 - 1e-7 * torch.rand(50, generator=gen)
+        correct = torch.rand(50, generator=gen) < 0.6
+    elif case == 'separable':
+        conf = torch.rand(100, generator=gen)
+        correct = conf > 0.5
+    else:
+        conf, correct = sample(logistic_precision, n=3000, seed=3)
+    slope, intercept = fit_logistic(conf, correct)
+    assert math.isfinite(slope) and math.isfinite(intercept)
+    reference = minimize(
+        lambda w: float(objective(conf, correct, *w)), [1., 0.],
+        bounds=[(0, None), (None, None)], method='L-BFGS-B',
+        options=dict(ftol=1e-15, gtol=1e-12, maxiter=10000))
+    ours = float(objective(conf, correct, slope, intercept))
+    assert ours <= reference.fun + 1e-9
+
+
+def test_agrees_with_scikit_learn_on_spread_out_data():
+    """Without the ridge, the maximum-likelihood fit of scikit-learn's
+    (practically) unpenalised logistic regression on logit(c); the default
+    ridge only pulls it towards the identity (1, 0)."""
+    linear_model = pytest.importorskip('sklearn.linear_model')
+    conf, correct = sample(logistic_precision, n=20000, seed=4)
+    x = torch.logit(conf.double()).numpy()[:, None]
+    sk = linear_model.LogisticRegression(C=1e8, tol=1e-12, max_iter=10000)
+    sk.fit(x, correct.numpy())
+    expected = (float(sk.coef_[0, 0]), float(sk.intercept_[0]))
+    assert fit_logistic(conf, correct, ridge=0.) == pytest.approx(
+        expected, abs=1e-4)
+    slope, intercept = fit_logistic(conf, correct)
+    assert 1 < slope < expected[0] and expected[1] < intercept < 0
+    assert (slope, intercept) == pytest.approx(expected, abs=0.05)

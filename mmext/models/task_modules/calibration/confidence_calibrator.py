@@ -1,4 +1,5 @@
 import torch
+import torch.nn.functional as F
 from mmengine.dist import all_gather_object, get_world_size
 from torch import Tensor, nn
 
@@ -29,12 +30,14 @@ class ConfidenceCalibrator(nn.Module):
     (``num_fits`` is 0). Everything, the buffer included, is a buffer of
     this module, so checkpoints hold it and ``--resume`` restores it.
 
-    The fit (:func:`fit_logistic`) is Newton's method on the mean binary
-    cross-entropy plus ``1e-3 * ((a - 1)^2 + b^2) / 2``, which keeps it
-    finite when the observations are separable (the identity is the prior),
-    with ``a >= 0``: noisy observations where confidence and correctness are
-    anti-correlated give the constant map (their overall precision), never
-    one that reverses the order of confidences.
+    The fit (:func:`fit_logistic`) minimises the mean binary cross-entropy
+    plus ``1e-3 * ((a - 1)^2 + b^2) / 2``, which keeps it finite when the
+    observations are separable (the identity is the prior), by Newton's
+    method with a backtracking line search (it converges from any data:
+    the objective is strictly convex), with ``a >= 0``: noisy observations
+    where confidence and correctness are anti-correlated give the constant
+    map (their overall precision), never one that reverses the order of
+    confidences.
 
     Args:
         method (str): ``'logistic'`` (slope and intercept) or
@@ -170,18 +173,39 @@ def _newton(features: Tensor,
             prior: list,
             ridge: float,
             max_iters: int = 100) -> Tensor:
-    """Logistic-regression weights by Newton's method on the mean binary
-    cross-entropy plus ``ridge * |w - prior|^2 / 2``."""
+    """Logistic-regression weights minimising the mean binary cross-entropy
+    plus ``ridge * |w - prior|^2 / 2``.
+
+    Damped Newton: each step is halved until it decreases the objective
+    enough (Armijo's rule). Full steps alone diverge once the sigmoids
+    saturate (e.g. identical confidences, half of them correct); with the
+    line search the iterates converge to the unique optimum from any data
+    (Boyd & Vandenberghe, Sec. 9.5)."""
     prior = torch.tensor(prior, dtype=torch.float64)
     params = prior.clone()
     eye = torch.eye(len(prior), dtype=torch.float64)
     n = len(targets)
+
+    def objective(w: Tensor) -> Tensor:
+        z = features @ w
+        return (F.softplus(z) - targets * z).mean() + \
+            ridge * (w - prior).square().sum() / 2
+
+    value = objective(params)
     for _ in range(max_iters):
         p = torch.sigmoid(features @ params)
         grad = features.T @ (p - targets) / n + ridge * (params - prior)
         hessian = (features.T * (p * (1 - p))) @ features / n + ridge * eye
         step = torch.linalg.solve(hessian, grad)
-        params = params - step
-        if step.abs().max() < 1e-10:
+        decrement = float(grad @ step)  # squared Newton decrement
+        if decrement < 1e-20:
             break
+        size = 1.
+        while True:
+            candidate = params - size * step
+            new_value = objective(candidate)
+            if new_value <= value - 0.25 * size * decrement or size < 1e-10:
+                break
+            size /= 2
+        params, value = candidate, new_value
     return params
