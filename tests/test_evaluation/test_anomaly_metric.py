@@ -71,6 +71,10 @@ def test_bad_predictions_are_reported():
     nan_map = np.full((5, 5), np.nan, np.float32)
     with pytest.raises(ValueError, match='NaN'):
         metric.process({}, [sample(nan_map, np.zeros((5, 5), np.int64), 0.)])
+    for score in (float('nan'), float('inf')):
+        with pytest.raises(ValueError, match='image anomaly score is'):
+            metric.process({}, [sample(np.zeros((5, 5), np.float32),
+                                       np.zeros((5, 5), np.int64), score)])
     del bad['pred_score']
     with pytest.raises(KeyError, match='pred_score'):
         metric.process({}, [bad])

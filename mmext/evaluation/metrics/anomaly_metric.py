@@ -22,7 +22,8 @@ class AnomalyMetric(BaseMetric):
     anomalous pixel. Full-size maps are kept (float32), so the pixel metrics
     are exact; see :mod:`mmext.evaluation.functional.anomaly_scores`.
 
-    A metric that a test set cannot define (only normal images: no AUROC, no
+    Non-finite scores or maps are refused, naming the image (sorted, a NaN
+    score would rank as the highest). A metric that a test set cannot define (only normal images: no AUROC, no
     PRO) is reported as NaN with a warning naming the reason.
 
     Args:
@@ -64,11 +65,16 @@ class AnomalyMetric(BaseMetric):
                 raise ValueError(
                     f'{sample.get("img_path", "?")}: the anomaly map holds '
                     'NaN or infinite values (did training diverge?)')
+            score = float(sample['pred_score'])
+            if not math.isfinite(score):
+                raise ValueError(
+                    f'{sample.get("img_path", "?")}: the image anomaly '
+                    f'score is {score} (did training diverge?)')
             label = sample.get('anomaly_label', None)
             label = bool(mask.any()) if label is None else bool(label)
             self.results.append(
                 dict(
-                    score=float(sample['pred_score']),
+                    score=score,
                     label=label,
                     anomaly_map=score_map.float().cpu().numpy(),
                     mask=mask.cpu().numpy()))
