@@ -31,3 +31,27 @@ def test_no_predictions_and_bad_input():
         reliability_bins(np.zeros(3), np.zeros(2))
     with pytest.raises(ValueError, match=r'\[0, 1\]'):
         reliability_bins(np.array([1.5]), np.array([1]))
+
+
+def test_scores_printed_as_edges_stay_in_the_bin_below():
+    """0.15 is stored as 0.1499999..., so it belongs to bin 2 of 20 (exact
+    arithmetic, netcal's histogram over np.linspace edges); the rounded
+    float product 0.15 * 20 = 3.0000000000000004 would put it in bin 3."""
+    from fractions import Fraction
+
+    from mmext.evaluation.functional.calibration_error import \
+        exact_floor_of_product
+    edges = np.array([0.15, 0.3, 0.35, 0.6])
+    counts = reliability_bins(edges, np.ones(4), 20)['counts']
+    assert np.flatnonzero(counts).tolist() == [2, 5, 6, 11]
+    rng = np.random.default_rng(0)
+    scores = np.concatenate(
+        [np.round(rng.random(5000), 2), rng.random(5000),
+         np.arange(1001) / 1000])
+    for num_bins in (7, 10, 20, 100):
+        exact = [int(Fraction(float(s)) * num_bins) for s in scores]
+        assert exact_floor_of_product(scores, num_bins).tolist() == exact
+    two_decimal = np.round(rng.random(5000), 2)
+    histogram, _ = np.histogram(two_decimal, np.linspace(0, 1, 21))
+    assert reliability_bins(two_decimal, np.ones(5000),
+                            20)['counts'].tolist() == histogram.tolist()

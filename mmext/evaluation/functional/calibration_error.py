@@ -3,13 +3,44 @@ from typing import Dict
 import numpy as np
 
 
+def exact_floor_of_product(x: np.ndarray, factor: int) -> np.ndarray:
+    """``floor(x * factor)`` of the exact, unrounded product (int64).
+
+    The float product rounds, e.g. ``0.15 * 20`` gives ``3.0`` although
+    ``0.15`` is slightly below ``3 / 20``. Dekker's error-free product (with
+    Veltkamp's split) gives the rounding error ``e`` of ``p = x * factor``;
+    only an integral ``p`` with ``e < 0`` floors one lower (a non-integral
+    ``p`` is at least an ulp from the next integer, ``|e|`` at most half
+    one)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.float64(factor)
+    product = x * y
+    split = 134217729.  # 2^27 + 1
+
+    def halves(v):
+        big = split * v
+        high = big - (big - v)
+        return high, v - high
+
+    x_high, x_low = halves(x)
+    y_high, y_low = halves(y)
+    error = (((x_high * y_high - product) + x_high * y_low) +
+             x_low * y_high) + x_low * y_low
+    floor = np.floor(product)
+    floor -= (floor == product) & (error < 0)
+    return floor.astype(np.int64)
+
+
 def reliability_bins(confidences: np.ndarray,
                      correct: np.ndarray,
                      num_bins: int = 20) -> Dict[str, np.ndarray]:
     """Per-bin statistics of a reliability diagram.
 
     Confidences in ``[0, 1]`` fall into ``num_bins`` equal-width bins (the
-    last one closed); for detections, a bin's accuracy is its precision
+    last one closed): ``c`` goes to bin ``floor(c * num_bins)`` of the exact
+    product, so a score printed as an edge (``0.15`` is stored as
+    ``0.1499999...``) stays in the bin below, as in exact arithmetic and
+    netcal, where the rounded float product would move it up; for detections, a bin's accuracy is its precision
     (the share of its boxes that are correct), as in the detection ECE of
     Kueppers et al. (CVPRW 2020) that Calibrated Teacher reports.
 
@@ -34,7 +65,7 @@ def reliability_bins(confidences: np.ndarray,
         raise ValueError('confidences must lie in [0, 1], got range '
                          f'[{confidences.min()}, {confidences.max()}]')
     edges = np.linspace(0., 1., num_bins + 1)
-    index = np.clip((confidences * num_bins).astype(np.int64), 0,
+    index = np.clip(exact_floor_of_product(confidences, num_bins), 0,
                     num_bins - 1)
     counts = np.bincount(index, minlength=num_bins).astype(np.float64)
     conf_sum = np.bincount(index, confidences, minlength=num_bins)
