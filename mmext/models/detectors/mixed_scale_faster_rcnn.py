@@ -98,7 +98,10 @@ class MixedScaleFasterRCNN(FasterRCNN):
         for data_sample in batch_data_samples:
             data_sample = copy.deepcopy(data_sample)
             img_h, img_w = data_sample.img_shape
-            new_h, new_w = round(img_h * 0.5), round(img_w * 0.5)
+            # ceil: the rows / columns of the 0.5x copy read from the image
+            # (nearest resize keeps every other one, the first included);
+            # the authors' resize_info rounds half up, the same.
+            new_h, new_w = -(-img_h // 2), -(-img_w // 2)
             factor = (new_w / img_w, new_h / img_h)
             meta = dict(
                 img_shape=(new_h, new_w),

@@ -44,13 +44,16 @@ def batch(model, shapes, num_items=(3, 2)):
 
 def test_downscale_halves_images_boxes_and_metadata():
     model = build()
-    inputs, samples = batch(model, [(150, 203), (96, 64)])
+    inputs, samples = batch(model, [(150, 203), (101, 65)])
     small, small_samples = model.downscale(inputs, samples)
     assert inputs.shape[-2:] == (160, 224)
     assert small.shape[-2:] == (96, 128)  # 80x112 padded to 32
     for sample, small_sample in zip(samples, small_samples):
         h, w = sample.img_shape
-        assert small_sample.img_shape == (round(h / 2), round(w / 2))
+        # ceil(h / 2): the rows of the nearest-neighbour 0.5x copy that come
+        # from the image, the authors' rounding (101 -> 51, 65 -> 33, where
+        # Python's round gives 50 and 32)
+        assert small_sample.img_shape == (-(-h // 2), -(-w // 2))
         assert small_sample.batch_input_shape == (96, 128)
         factor = torch.tensor([
             small_sample.img_shape[1] / w, small_sample.img_shape[0] / h
