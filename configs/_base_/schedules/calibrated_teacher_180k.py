@@ -12,6 +12,7 @@ semi_train_cfg = dict(
     fit_interval=500,
     match_iou_thr=0.75,
     same_class_iou_thr=0.6,
+    observation_iou_thr=0.5,
     any_class_iou_thr=0.75,
     iof_thr=0.9,
     min_pseudo_bbox_size=10.,

@@ -1,5 +1,5 @@
 import copy
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
@@ -29,11 +29,15 @@ class CalibratedTeacher(SemiBaseDetector):
 
     1. the teacher predicts on its view; boxes scoring at least
        ``initial_score_thr`` (0.4) are candidates;
-    2. candidates that duplicate an annotated box (:func:`covers_annotation`)
-       are calibration observations: correct when they overlap an annotated
-       box of their class by IoU > ``match_iou_thr`` (0.75). Only these
-       are observed because the sparse labels cannot tell whether a box on
-       an unannotated object is right;
+    2. candidates on an annotated object (:func:`covers_annotation` with a
+       same-class IoU above ``observation_iou_thr``, 0.5) are calibration
+       observations: correct when they overlap an annotated box of their
+       class by IoU > ``match_iou_thr`` (0.75). Only these are observed
+       because the sparse labels cannot tell whether a box on an
+       unannotated object is right. The authors' code selects them with
+       ``split_sparse_dt``'s default 0.5, not the 0.6 of their pseudo-label
+       rule (step 4), so a candidate in between is observed as wrong and may
+       still become a pseudo label; mmext follows it;
     3. every ``fit_interval`` iterations (500) the calibrator
        (:class:`ConfidenceCalibrator`) is refitted on the observations;
     4. once it has been fitted, candidates whose *calibrated* confidence is
@@ -57,7 +61,8 @@ class CalibratedTeacher(SemiBaseDetector):
         detector (dict): The detector config (teacher and student).
         semi_train_cfg (dict): Keys ``initial_score_thr``,
             ``calibrated_score_thr``, ``fit_interval``, ``match_iou_thr``,
-            ``same_class_iou_thr`` (0.6), ``any_class_iou_thr`` (0.75),
+            ``same_class_iou_thr`` (0.6), ``observation_iou_thr`` (0.5),
+            ``any_class_iou_thr`` (0.75),
             ``iof_thr`` (0.9), ``min_pseudo_bbox_size``, ``freeze_teacher``
             and ``calibrator`` (a :class:`ConfidenceCalibrator` config).
         semi_test_cfg (dict): ``predict_on='teacher'`` or ``'student'``.
@@ -72,6 +77,7 @@ class CalibratedTeacher(SemiBaseDetector):
         fit_interval=500,
         match_iou_thr=0.75,
         same_class_iou_thr=0.6,
+        observation_iou_thr=0.5,
         any_class_iou_thr=0.75,
         iof_thr=0.9,
         min_pseudo_bbox_size=10.,
@@ -150,20 +156,29 @@ class CalibratedTeacher(SemiBaseDetector):
         annotations can tell (those duplicating an annotated box)."""
         for pred, sample in zip(candidates, teacher_samples):
             gt = sample.gt_instances
-            covered = self.duplicates_annotation(pred.bboxes, pred.labels, gt)
+            covered = self.duplicates_annotation(
+                pred.bboxes, pred.labels, gt,
+                self.semi_train_cfg.observation_iou_thr)
             correct = matches_annotation(pred.bboxes[covered],
                                          pred.labels[covered],
                                          get_box_tensor(gt.bboxes), gt.labels,
                                          self.semi_train_cfg.match_iou_thr)
             self.calibrator.observe(pred.scores[covered], correct)
 
-    def duplicates_annotation(self, bboxes: Tensor, labels: Tensor,
-                              gt: InstanceData) -> Tensor:
+    def duplicates_annotation(self,
+                              bboxes: Tensor,
+                              labels: Tensor,
+                              gt: InstanceData,
+                              same_class_iou_thr: Optional[float] = None
+                              ) -> Tensor:
         """Which boxes ``(n, 4)`` duplicate one of ``gt``'s
-        (:func:`covers_annotation` with ``semi_train_cfg``'s thresholds)."""
+        (:func:`covers_annotation` with ``semi_train_cfg``'s thresholds;
+        ``same_class_iou_thr`` defaults to the pseudo-label rule's)."""
         cfg = self.semi_train_cfg
+        if same_class_iou_thr is None:
+            same_class_iou_thr = cfg.same_class_iou_thr
         return covers_annotation(bboxes, labels, get_box_tensor(gt.bboxes),
-                                 gt.labels, cfg.same_class_iou_thr,
+                                 gt.labels, same_class_iou_thr,
                                  cfg.any_class_iou_thr, cfg.iof_thr)
 
     def add_pseudo_labels(self, candidates: List[InstanceData],

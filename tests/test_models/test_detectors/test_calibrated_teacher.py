@@ -67,6 +67,27 @@ def test_observes_only_boxes_the_sparse_labels_can_judge(model):
     assert correct.tolist() == [1., 0.]
 
 
+def test_observation_band_follows_the_authors(model):
+    """The authors observe candidates with same-class IoU > 0.5
+    (split_sparse_dt's default) though their pseudo-label rule skips only
+    those above 0.6: a candidate at IoU 0.556 is observed as wrong and can
+    still become a pseudo label; one at 0.45 is neither observed nor
+    skipped."""
+    model.calibrator.num_observed.zero_()
+    teacher = [sample([[10, 10, 30, 30]], [0])]
+    # IoU 300 / 540 = 0.556 and 280 / 560 = 0.5 (not above), no box inside
+    # the other by more than 90%
+    band = candidates([[15, 10, 37, 30], [16, 10, 38, 30]], [0, 0],
+                      [0.9, 0.8])
+    model.observe([band], teacher)
+    conf, correct = model.calibrator.observations()
+    assert conf.tolist() == pytest.approx([0.9]) and correct.tolist() == [0.]
+    set_calibration(model, 1., 0.)
+    student = [sample([[10, 10, 30, 30]], [0])]
+    assert model.add_pseudo_labels([band], teacher, student) == 2
+    model.calibrator.num_observed.zero_()
+
+
 def test_pseudo_labels_are_calibrated_filtered_and_projected(model):
     set_calibration(model, 1., 0.)  # identity
     teacher = [sample([[10, 10, 30, 30]], [0]), sample(), sample()]
