@@ -2,6 +2,7 @@
 see ``MMEXT_WITH_OPS``), and the switch between them and the pure-PyTorch
 versions every op also has."""
 import importlib
+import warnings
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Iterator, Optional
@@ -10,9 +11,19 @@ import torch
 
 
 def _load_ext() -> Optional[ModuleType]:
+    """``mmext._ext``, or None with a warning that says so: pip hides what
+    ``setup.py`` printed when it could not build it (e.g. ``pip install
+    --no-build-isolation -e .`` without mmcv's headers or a compiler)."""
     try:
         return importlib.import_module('mmext._ext')
-    except ImportError:
+    except ImportError as error:
+        warnings.warn(
+            f'mmext._ext (mmext\'s compiled ops) is not available ({error}): '
+            'its ops run in their pure-PyTorch versions (same results, '
+            'slower). Build it in place with `python setup.py build_ext '
+            '--inplace` (`make setup` does), or reinstall with '
+            'MMEXT_WITH_OPS=1 to make a failed build an error.',
+            stacklevel=2)
         return None
 
 

@@ -4,23 +4,41 @@
 #   1. create the virtual environment if absent
 #   2. install torch (an installed torch is kept; TORCH_SPEC picks another)
 #   3. install the build tools
-#   4. build onedl-mmcv from source with its compiled ops, caching the wheel in
-#      $MMEXT_WHEEL_CACHE (default ~/.cache/mmext/wheels) per torch version,
-#      so later set-ups take seconds
-#   5. install the rest of the OpenMMLab stack and the test tools
+#   4. build mmcv (onedl-mmcv, or upstream mmcv with STACK=upstream) from
+#      source with its compiled ops, caching the wheel in $MMEXT_WHEEL_CACHE
+#      (default ~/.cache/mmext/wheels) per torch version, so later set-ups
+#      take seconds
+#   5. install the rest of the OpenMMLab stack (requirements/mminstall.txt,
+#      or requirements/upstream.txt) and the test tools
 #   6. install mmext in editable mode and build its optional compiled ops
 #      (mmext._ext) in place; rebuilt only when their sources changed
 #   7. check that everything imports, mmcv's compiled ops included
 #
 # Environment: PYTHON (python3), VENV (.venv), TORCH_SPEC (torch==2.13.0),
-# MMCV_VERSION (2.3.6), MMEXT_WHEEL_CACHE, MMEXT_WITH_OPS (unset: build the
-# ops if possible, 1: must build, 0: skip; see setup.py).
+# STACK (onedl: the OneDL distributions, the default; upstream: mmengine
+# 0.10.7, mmcv 2.1.0, mmdet 3.3.0, mmseg 1.2.2), MMEXT_WHEEL_CACHE,
+# MMEXT_WITH_OPS (unset: build the ops if possible, 1: must build, 0: skip;
+# see setup.py).
 set -euo pipefail
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
-MMCV_VERSION=${MMCV_VERSION:-2.3.6}
+STACK=${STACK:-onedl}
+case "$STACK" in
+    onedl)
+        MMCV_PACKAGE=onedl-mmcv MMCV_VERSION=${MMCV_VERSION:-2.3.6}
+        STACK_REQUIREMENTS=requirements/mminstall.txt
+        BUILD_REQUIREMENTS=() ;;
+    upstream)
+        # mmcv 2.1.0's setup.py imports pkg_resources (setuptools < 81).
+        MMCV_PACKAGE=mmcv MMCV_VERSION=${MMCV_VERSION:-2.1.0}
+        STACK_REQUIREMENTS=requirements/upstream.txt
+        BUILD_REQUIREMENTS=("setuptools<81") ;;
+    *)
+        echo "[setup] STACK must be onedl or upstream, got '$STACK'" >&2
+        exit 2 ;;
+esac
 MMEXT_WHEEL_CACHE=${MMEXT_WHEEL_CACHE:-$HOME/.cache/mmext/wheels}
 
 cd "$(dirname "$0")/../.."
@@ -55,9 +73,10 @@ CONSTRAINTS="$VENV/mmext-constraints.txt"
 echo "torch==$TORCH_VERSION" > "$CONSTRAINTS"
 
 step "3/7 build tools"
-"${PIP[@]}" install -qq -c "$CONSTRAINTS" -r requirements/build.txt
+"${PIP[@]}" install -qq -c "$CONSTRAINTS" -r requirements/build.txt \
+    ${BUILD_REQUIREMENTS[@]+"${BUILD_REQUIREMENTS[@]}"}
 
-step "4/7 onedl-mmcv $MMCV_VERSION with compiled ops"
+step "4/7 $MMCV_PACKAGE $MMCV_VERSION with compiled ops"
 if "$PY" - "$MMCV_VERSION" <<'EOF' 2>/dev/null
 import sys
 import mmcv
@@ -65,18 +84,19 @@ from mmcv.ops import nms  # noqa: F401  (fails without the compiled ops)
 sys.exit(mmcv.__version__ != sys.argv[1])
 EOF
 then
-    echo "[setup]     onedl-mmcv $MMCV_VERSION with ops already installed"
+    echo "[setup]     $MMCV_PACKAGE $MMCV_VERSION with ops already installed"
 else
     CACHE_DIR="$MMEXT_WHEEL_CACHE/torch-$TORCH_VERSION-py$("$PY" -c 'import sys; print("%d%d" % sys.version_info[:2])')"
-    WHEEL=$(ls "$CACHE_DIR"/onedl_mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
+    WHEEL_GLOB="${MMCV_PACKAGE//-/_}-$MMCV_VERSION-*.whl"
+    WHEEL=$(ls "$CACHE_DIR"/$WHEEL_GLOB 2>/dev/null | head -n 1 || true)
     if [ -z "$WHEEL" ]; then
         echo "[setup]     no cached wheel in $CACHE_DIR: building from source" \
              "(about 14 minutes on 2 cores)"
         mkdir -p "$CACHE_DIR"
         MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" wheel -qq \
             --no-build-isolation --no-deps -w "$CACHE_DIR" \
-            "onedl-mmcv==$MMCV_VERSION"
-        WHEEL=$(ls "$CACHE_DIR"/onedl_mmcv-"$MMCV_VERSION"-*.whl | head -n 1)
+            "$MMCV_PACKAGE==$MMCV_VERSION"
+        WHEEL=$(ls "$CACHE_DIR"/$WHEEL_GLOB | head -n 1)
     fi
     echo "[setup]     installing $WHEEL"
     "${PIP[@]}" install -qq -c "$CONSTRAINTS" "$WHEEL"
@@ -89,7 +109,7 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQ_HASH" ]; then
     echo "[setup]     requirements unchanged since the last set-up"
 else
     "${PIP[@]}" install -qq -c "$CONSTRAINTS" -r requirements/runtime.txt \
-        -r requirements/tests.txt
+        -r "$STACK_REQUIREMENTS" -r requirements/tests.txt
     echo "$REQ_HASH" > "$STAMP"
 fi
 
