@@ -48,6 +48,7 @@ def make_cfg(data_root, work_dir, resume_from=None):
         fit_interval=2,
         match_iou_thr=0.1,
         same_class_iou_thr=0.,
+        observation_iou_thr=0.,
         calibrator=dict(type='mmext.ConfidenceCalibrator', min_samples=2))
     cfg.train_cfg.update(max_iters=4, val_interval=100)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
