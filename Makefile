@@ -2,14 +2,20 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+UPSTREAM_VENV ?= .venv-upstream
 DEMO_CONFIG ?= configs/demo/atss_r18_fpn_demo.py
 DEMO_WORK_DIR ?= work_dirs/demo
 PYTEST_ARGS ?=
 
-.PHONY: setup data demo test clean
+.PHONY: setup setup-upstream data demo test test-upstream clean
 
 setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash tools/misc/setup_env.sh
+
+# Upstream OpenMMLab (mmengine 0.10.7, mmcv 2.1.0, mmdet 3.3.0, mmseg 1.2.2)
+# in its own virtual environment.
+setup-upstream:
+	@PYTHON=$(PYTHON) VENV=$(UPSTREAM_VENV) STACK=upstream bash tools/misc/setup_env.sh
 
 data: setup
 	@echo "[data] writing the embedded demo sets to data/demo_det and data/demo_ad"
@@ -33,6 +39,10 @@ demo: data
 test: setup
 	@echo "[test] running the test suite"
 	@$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-upstream: setup-upstream
+	@echo "[test-upstream] running the test suite on upstream OpenMMLab"
+	@$(UPSTREAM_VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(DEMO_WORK_DIR) data/demo_det data/demo_ad

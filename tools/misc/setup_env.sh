@@ -114,7 +114,10 @@ else
 fi
 
 step "6/7 mmext (editable)"
-if "$PY" -c 'import os, sys, mmext
+# Installed in this environment, not just importable from the current folder.
+if "$PY" -c 'import os, sys
+sys.path = [p for p in sys.path if p not in ("", os.getcwd())]
+import mmext
 sys.exit(os.path.realpath(os.path.dirname(mmext.__file__)) != os.path.realpath("mmext")
          or not os.path.isdir("mmext/.mim/configs")
          or not os.path.isfile("mmext/.mim/model-index.yml"))' 2>/dev/null; then
