@@ -46,7 +46,10 @@ def register_checkpoint_safe_globals() -> None:
     checkpoint it writes loads again (``Unsupported global: ...
     HistoryBuffer``). Called once when mmext is imported; a no-op on torch
     without ``add_safe_globals`` (< 2.4), where ``torch.load`` does not
-    restrict globals by default.
+    restrict globals by default. (OneDL's mmengine needs none of this: it
+    loads inside torch's ``safe_globals`` context, whose exit also removes
+    these globals from the process-wide list; call this again before a
+    ``torch.load`` of your own in such a process.)
     """
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is not None:

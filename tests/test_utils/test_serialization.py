@@ -9,7 +9,8 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 
 import mmext  # noqa: F401  (registers the safe globals)
-from mmext.serialization import mmengine_checkpoint_globals
+from mmext.serialization import (mmengine_checkpoint_globals,
+                                 register_checkpoint_safe_globals)
 
 
 class TinyModel(BaseModel):
@@ -59,6 +60,11 @@ def train_one_checkpoint(work_dir) -> str:
 
 def test_a_runner_checkpoint_loads_with_weights_only(tmp_path):
     path = train_one_checkpoint(tmp_path)
+    # OneDL's mmengine loads checkpoints inside torch's safe_globals context,
+    # whose exit removes its globals from the process-wide allow-list, ours
+    # included (upstream mmengine does not): register again, as importing
+    # mmext did, so the check does not depend on what ran before.
+    register_checkpoint_safe_globals()
     checkpoint = torch.load(path, map_location='cpu', weights_only=True)
     assert {'meta', 'state_dict', 'message_hub', 'optimizer',
             'param_schedulers'} <= set(checkpoint)
