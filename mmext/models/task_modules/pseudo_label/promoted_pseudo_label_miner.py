@@ -15,9 +15,12 @@ class PromotedPseudoLabelMiner:
     mixing scales makes the teacher more sure of it. Boxes at or above
     ``high_thr`` are pseudo labels anyway; boxes under ``low_thr`` never are.
 
-    The thresholds default to the authors' training configs
-    (``cls_pseudo_threshold=0.9``, ``mine_pseudo_threshold=0.7``,
-    ``diff_score_threshold=0.1``). The authors' code applies the rule while
+    ``high_thr`` is the authors' ``cls_pseudo_threshold`` (0.9). Their code
+    reads the other two as ``mine_pseudo_threshold`` and
+    ``diff_score_threshold``, but their released configs set neither (which
+    leaves mining off there), so the defaults 0.7 and 0.1 are our choice,
+    not checked against a released config. The authors' code applies the
+    rule while
     sampling the student's RoIs; mmext applies it to the teacher's candidate
     boxes (both scores from the teacher, on the same box), so a promoted box
     is one pseudo label that every student scale trains on. Either way, a
