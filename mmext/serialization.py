@@ -20,10 +20,7 @@ def mmengine_checkpoint_globals() -> List[SafeGlobal]:
     """
     from mmengine.logging.history_buffer import HistoryBuffer
     core = np._core if hasattr(np, '_core') else np.core
-    safe: List[SafeGlobal] = [
-        HistoryBuffer, np.ndarray, np.dtype, getattr,
-        core.multiarray._reconstruct, core.multiarray.scalar
-    ]
+    safe: List[SafeGlobal] = [HistoryBuffer, np.ndarray, np.dtype, getattr]
     for name in ('_reconstruct', 'scalar'):
         function = getattr(core.multiarray, name)
         for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):

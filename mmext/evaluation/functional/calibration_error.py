@@ -40,9 +40,10 @@ def reliability_bins(confidences: np.ndarray,
     last one closed): ``c`` goes to bin ``floor(c * num_bins)`` of the exact
     product, so a score printed as an edge (``0.15`` is stored as
     ``0.1499999...``) stays in the bin below, as in exact arithmetic and
-    netcal, where the rounded float product would move it up; for detections, a bin's accuracy is its precision
-    (the share of its boxes that are correct), as in the detection ECE of
-    Kueppers et al. (CVPRW 2020) that Calibrated Teacher reports.
+    netcal, where the rounded float product would move it up. For
+    detections, a bin's accuracy is its precision (the share of its boxes
+    that are correct), as in the detection ECE of Kueppers et al. (CVPRW
+    2020) that Calibrated Teacher reports.
 
     Args:
         confidences (np.ndarray): Confidences ``(n, )``.

@@ -23,8 +23,9 @@ class AnomalyMetric(BaseMetric):
     are exact; see :mod:`mmext.evaluation.functional.anomaly_scores`.
 
     Non-finite scores or maps are refused, naming the image (sorted, a NaN
-    score would rank as the highest). A metric that a test set cannot define (only normal images: no AUROC, no
-    PRO) is reported as NaN with a warning naming the reason.
+    score would rank as the highest). A metric that a test set cannot
+    define (only normal images: no AUROC, no PRO) is reported as NaN with a
+    warning naming the reason.
 
     Args:
         max_fpr (float): FPR limit of the AUPRO integral. Defaults to 0.3.
