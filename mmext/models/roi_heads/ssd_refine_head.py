@@ -52,7 +52,9 @@ class SSDRefineHead(BaseModule):
        from the proposal's feature plus its bag's mean feature (which object
        the proposal belongs to); the prediction, min-max normalised per bag,
        is the spatial confidence. The refined box merges the top-``k``
-       stage-2 proposals by class score times spatial confidence.
+       stage-2 proposals by class score times spatial confidence; its score
+       is the bag's class-times-instance score weighted by the same
+       confidence (the authors' ``dynamic_weight``).
 
     Readings and facts from the authors' code (ucas-vg/PointTinyBenchmark,
     branch SSD-Det, config ``ENoiseBoxPLUS`` with ``with_objectness=True``):
@@ -61,8 +63,12 @@ class SSDRefineHead(BaseModule):
     loss weights 0.25 (SPSD L1, both MIL losses, cascade L1), 0.75 for the
     negatives (times the mean first-stage bag score), 5 for the SISD
     smooth-L1 on ``(IoU - 0.5) / 0.5``; ``k = 7``; 500 negatives an image
-    with IoU < 0.3 to every proposal. Boxes are widened to 1 px before
-    encoding (the coder takes logs of sizes). The authors also co-train a
+    with IoU < 0.3 to every proposal; both L1 regressions average over
+    proposals (``avg_factor``), not over coordinates; every stage-2 proposal
+    is valid; the regressed bags are not clipped to the image (merged boxes
+    are). Boxes are widened to 1 px before encoding (the coder takes logs of
+    sizes). Compared end to end with the authors' ``ENoiseBox`` /
+    ``EP2BplusHead`` in ``docs/fidelity.md``. The authors also co-train a
     Faster R-CNN on the refined boxes in the same network; mmext runs the
     refine-then-train pipeline instead (the refined json trains any
     detector), so this head refines only.
@@ -168,20 +174,14 @@ class SSDRefineHead(BaseModule):
         return self.bbox_roi_extractor(
             x[:self.bbox_roi_extractor.num_inputs], rois)
 
-    def decode(self, bags: Tensor, deltas: Tensor,
-               img_shapes: Sequence[Tuple[int, int]],
-               num_boxes: List[int]) -> Tensor:
-        """Boxes ``(G, N, 4)`` from bag proposals and deltas, each clipped to
-        its image and at least 1 px wide."""
-        boxes = []
-        for bag, delta, shape in zip(
-                bags.split(num_boxes), deltas.view(bags.shape).split(
-                    num_boxes), img_shapes):
-            boxes.append(
-                self.bbox_coder.decode(
-                    bag.reshape(-1, 4), delta.reshape(-1, 4),
-                    max_shape=shape).view(bag.shape))
-        return widen_to_min_size(torch.cat(boxes))
+    def decode(self, bags: Tensor, deltas: Tensor) -> Tensor:
+        """Boxes ``(G, N, 4)`` from bag proposals and deltas, at least 1 px
+        wide. Not clipped to the image: the authors' SPSD and cascade
+        regressions decode without ``max_shape``, so a proposal may reach
+        past the border and its RoI feature sees the padding."""
+        return widen_to_min_size(
+            self.bbox_coder.decode(bags.reshape(-1, 4),
+                                   deltas.reshape(-1, 4)).view(bags.shape))
 
     @staticmethod
     def clip(boxes: Tensor, img_shapes: Sequence[Tuple[int, int]],
@@ -228,8 +228,7 @@ class SSDRefineHead(BaseModule):
         # SPSD: regress every proposal onto its noisy box.
         spsd_deltas = self.spsd_reg(
             self.shared_fcs(self.roi_features(x, bags.split(num_boxes))))
-        first_bags = self.decode(bags, spsd_deltas.detach(), img_shapes,
-                                 num_boxes)
+        first_bags = self.decode(bags, spsd_deltas.detach())
 
         # Interactive structure, first stage: softmax MIL.
         feats = self.shared_fcs(
@@ -244,8 +243,7 @@ class SSDRefineHead(BaseModule):
             img_shapes, num_boxes)
         first_bag_scores = first_weights.detach().sum(dim=1)
         cascade_deltas = self.cascade_reg(feats)
-        second_bags = self.decode(first_bags, cascade_deltas.detach(),
-                                  img_shapes, num_boxes)
+        second_bags = self.decode(first_bags, cascade_deltas.detach())
 
         # Second stage: sigmoid MIL; SISD spatial confidence.
         roi_feats = self.roi_features(x, second_bags.split(num_boxes))
@@ -264,8 +262,9 @@ class SSDRefineHead(BaseModule):
         refined = self.clip(
             merge_bag_topk(second_bags, (class_scores * confidence).detach(),
                            self.topk), img_shapes, num_boxes)
-        bag_scores = (second_cls * instance_weights(
-            second_ins, second_valid))[index, :, labels].sum(dim=1)
+        bag_scores = ((second_cls * instance_weights(
+            second_ins, second_valid))[index, :, labels] * confidence).sum(
+                dim=1)
         state = dict(
             labels=labels,
             noisy=noisy,
@@ -303,7 +302,9 @@ class SSDRefineHead(BaseModule):
 
         losses = dict()
         losses['loss_spsd'] = self.loss_spsd(
-            s['spsd_deltas'], encode(s['bags'], s['noisy']))
+            s['spsd_deltas'],
+            encode(s['bags'], s['noisy']),
+            avg_factor=s['spsd_deltas'].size(0))
         losses['loss_mil_first'] = self.loss_mil_first(
             s['first_cls'], s['first_ins'], s['labels'], s['valid'])
         cascade_weight = s['first_bag_scores'][:, None].expand(
@@ -358,7 +359,8 @@ class SSDRefineHead(BaseModule):
             list[InstanceData]: per image, one instance per annotated box in
             the annotations' order: ``bboxes`` (refined, in the original
             image when ``rescale``), ``labels`` (the annotations') and
-            ``scores`` (second-stage bag score of the label).
+            ``scores`` (second-stage bag score of the label, weighted by
+            the SISD confidence).
         """
         boxes, labels, img_shapes = self.unpack_boxes(batch_data_samples)
         num_boxes = [len(b) for b in boxes]

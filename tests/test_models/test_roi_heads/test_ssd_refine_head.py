@@ -78,12 +78,24 @@ def test_refine_shapes():
     # Softmax over C + 1 in the first stage, sigmoid in the second.
     assert torch.allclose(state['first_cls'].sum(-1), torch.ones(3, 125))
     assert ((scores >= 0) & (scores <= 1)).all()
+    # The score is the bag's class-times-instance score weighted by the SISD
+    # confidence (the authors' dynamic_weight in EP2BplusHead / merge_box).
+    iou_pred = state['iou_pred']
+    low, high = iou_pred.min(1, keepdim=True)[0], iou_pred.max(1,
+                                                               keepdim=True)[0]
+    confidence = (iou_pred - low) / (high - low)
+    instance = state['second_ins'].softmax(dim=1)
+    index = torch.arange(3)
+    expected = (state['second_cls'] * instance)[index, :, torch.cat(labels)]
+    assert torch.allclose(scores, (expected * confidence).sum(1), atol=1e-6)
 
 
 def test_spsd_target_is_the_noisy_box_from_each_proposal():
-    """With a zero SPSD regressor the loss is the mean |target| of the
-    proposals' deltas to their noisy box, checked from the bag geometry:
-    a proposal scaled by (sw, sh) and shifted by s of its size has deltas
+    """With a zero SPSD regressor the loss is the summed |target| of the
+    proposals' deltas to their noisy box averaged over proposals (the
+    authors' loss_distill: L1 with avg_factor = proposals, not the mean over
+    coordinates), checked from the bag geometry: a proposal scaled by
+    (sw, sh) and shifted by s of its size has deltas
     (-+s / 0.1, 0, -log(sw) / 0.2, -log(sh) / 0.2) (or x / y swapped)."""
     head = make_head()
     torch.nn.init.zeros_(head.spsd_reg.weight)
@@ -99,12 +111,29 @@ def test_spsd_target_is_the_noisy_box_from_each_proposal():
             base = abs(math.log(sw)) / 0.2 + abs(math.log(sh)) / 0.2
             total += base + (base + 0.2 / 0.1) * 4
             count += 5
-    expected = 0.25 * total / (count * 4)
+    expected = 0.25 * total / count
     assert losses['loss_spsd'].item() == pytest.approx(expected, rel=1e-4)
     # A zero regressor leaves the bag as it is.
     boxes, labels, shapes = head.unpack_boxes(data)
     _, _, state = head.refine(features(), boxes, labels, shapes)
     assert torch.allclose(state['first_bags'], state['bags'], atol=1e-4)
+
+
+def test_regressed_bags_are_not_clipped_to_the_image():
+    """The authors decode SPSD's and the cascade's deltas without max_shape:
+    with zero regressors a bag at the border passes through unchanged, the
+    parts outside the image included; only merged boxes are clipped."""
+    head = make_head()
+    for layer in (head.spsd_reg, head.cascade_reg):
+        torch.nn.init.zeros_(layer.weight)
+        torch.nn.init.zeros_(layer.bias)
+    data = [sample([[0., 0., 12., 20.]], [0]), sample([], [])]
+    boxes, labels, shapes = head.unpack_boxes(data)
+    refined, _, state = head.refine(features(), boxes, labels, shapes)
+    assert (state['bags'] < 0).any()
+    assert torch.allclose(state['first_bags'], state['bags'], atol=1e-5)
+    assert torch.allclose(state['second_bags'], state['bags'], atol=1e-5)
+    assert (refined >= 0).all() and (state['first_boxes'] >= 0).all()
 
 
 def test_sisd_target_is_the_iou_with_the_first_pseudo_box():

@@ -89,3 +89,15 @@ def test_widen_to_min_size_keeps_centres():
     widened = widen_to_min_size(boxes, 1.)
     assert torch.allclose(widened[0], torch.tensor([4.6, 5., 5.6, 9.]))
     assert torch.equal(widened[1], boxes[1])
+
+
+def test_widen_to_min_size_leaves_long_enough_sides_bit_for_bit():
+    """A centre / size round trip would move x1 and y1 by float32 round-off
+    (1.5e-6 and 4.8e-6 here); sides of at least min_size stay exact."""
+    boxes = torch.tensor([[0.1, 0.3, 100.7, 50.9],
+                          [13.37, -7.21, 211.93, 19.03],
+                          [2.3, 4.1, 2.5, 60.7]])
+    widened = widen_to_min_size(boxes, 1.)
+    assert torch.equal(widened[:2], boxes[:2])
+    assert torch.equal(widened[2, 1::2], boxes[2, 1::2])
+    assert widened[2, 2] - widened[2, 0] == pytest.approx(1.)

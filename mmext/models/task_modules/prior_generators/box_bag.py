@@ -12,11 +12,14 @@ from mmext.ops import box_iou
 
 def widen_to_min_size(boxes: Tensor, min_size: float = 1.) -> Tensor:
     """Boxes ``(..., 4)`` (``x1, y1, x2, y2``) widened about their centres to
-    at least ``min_size`` per side: the box coder takes logs of sizes."""
+    at least ``min_size`` per side: the box coder takes logs of sizes. Sides
+    already that long are returned unchanged (bit for bit)."""
     cxcywh = bbox_xyxy_to_cxcywh(boxes)
     cxcywh = torch.cat([cxcywh[..., :2], cxcywh[..., 2:].clamp(min=min_size)],
                        dim=-1)
-    return bbox_cxcywh_to_xyxy(cxcywh)
+    long_enough = boxes[..., 2:] - boxes[..., :2] >= min_size
+    return torch.where(long_enough.repeat(*[1] * (boxes.dim() - 1), 2),
+                       boxes, bbox_cxcywh_to_xyxy(cxcywh))
 
 
 def box_bags(boxes: Tensor,
