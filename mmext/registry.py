@@ -37,7 +37,8 @@ def _child(name: str, parent: Registry, *locations: str) -> Registry:
         name, parent=parent, scope='mmext', locations=list(locations))
 
 
-RUNNERS = _child('runner', MMDET_RUNNERS, 'mmdet.engine.runner')
+RUNNERS = _child('runner', MMDET_RUNNERS, 'mmdet.engine.runner',
+                 'mmext.engine.runner')
 RUNNER_CONSTRUCTORS = _child('runner constructor', MMDET_RUNNER_CONSTRUCTORS,
                              'mmdet.engine.runner')
 LOOPS = _child('loop', MMDET_LOOPS, 'mmdet.engine.runner')

@@ -1,7 +1,9 @@
 from .coco_with_ann_ids import CocoWithAnnIdsDataset
 from .demo_det import DemoDetDataset
 from .mvtec_ad import MVTec3DADDataset, MVTecADDataset
-from .samplers import ResumableGroupMultiSourceSampler
+from .sample_seeded_dataset import SampleSeededDataset
+from .samplers import (ResumableGroupMultiSourceSampler, SampleSeededSampler,
+                       SeededIndex)
 from .transforms import (LoadAnomalyMask, PackAnomalyInputs,
                          SynthesizeAnomaly, perlin_noise, procedural_texture)
 from .visa import VisADataset
@@ -9,6 +11,7 @@ from .visa import VisADataset
 __all__ = [
     'CocoWithAnnIdsDataset', 'DemoDetDataset', 'MVTecADDataset',
     'MVTec3DADDataset', 'VisADataset', 'ResumableGroupMultiSourceSampler',
+    'SampleSeededDataset', 'SampleSeededSampler', 'SeededIndex',
     'LoadAnomalyMask', 'PackAnomalyInputs', 'SynthesizeAnomaly',
     'perlin_noise', 'procedural_texture'
 ]

@@ -47,6 +47,9 @@ class ConfidenceCalibrator(nn.Module):
     """
 
     methods = ('logistic', 'temperature')
+    # per-rank on purpose: never averaged over ranks; checkpoints hold every
+    # rank's (mmext.SafeCheckpointHook) and give each its own back on resume
+    rank_local_buffers = ('confidences', 'correct', 'num_observed')
 
     def __init__(self,
                  method: str = 'logistic',

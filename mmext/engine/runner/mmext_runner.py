@@ -1,0 +1,219 @@
+import copy
+import glob
+import os
+import os.path as osp
+import zipfile
+from datetime import timedelta
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.dist import is_distributed
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
+from torch import nn
+
+from mmext.registry import MODEL_WRAPPERS, RUNNERS
+
+SAFE_HOOKS = dict(
+    checkpoint='mmext.SafeCheckpointHook',
+    non_finite_check='mmext.NonFiniteCheckHook',
+    sync_shared_buffers='mmext.SyncSharedBuffersHook')
+
+
+def checkpoint_problem(path: str) -> Optional[str]:
+    """Why ``path`` is not a complete checkpoint, or ``None`` when it is (a
+    torch zip archive whose members all pass their CRC check)."""
+    if not osp.isfile(path):
+        return 'missing'
+    if osp.getsize(path) == 0:
+        return 'empty'
+    if not zipfile.is_zipfile(path):
+        return 'not a complete torch checkpoint (truncated?)'
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+    except (zipfile.BadZipFile, OSError) as error:
+        return f'unreadable ({error})'
+    return None if broken is None else f'corrupt member {broken}'
+
+
+def latest_loadable_checkpoint(
+        work_dir: str) -> Tuple[Optional[str], List[Tuple[str, str]]]:
+    """The checkpoint to resume from in ``work_dir``: the one
+    ``last_checkpoint`` names, else the newest ``*.pth`` that is complete.
+
+    Returns:
+        tuple: the path (``None`` when there is none) and the skipped
+        ``(path, reason)`` pairs.
+    """
+    candidates = []
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            named = f.read().strip()
+        if named:
+            candidates.append(named)
+    files = sorted(
+        glob.glob(osp.join(work_dir, '*.pth')),
+        key=osp.getmtime,
+        reverse=True)
+    candidates += [f for f in files if f not in candidates]
+    skipped = []
+    for path in candidates:
+        problem = checkpoint_problem(path)
+        if problem is None:
+            return path, skipped
+        skipped.append((path, problem))
+    return None, skipped
+
+
+def init_cpu_process_group(launcher: str, dist_cfg: Dict) -> None:
+    """Start torch.distributed with gloo for a CPU-only torch (mmengine's
+    ``init_dist`` calls ``torch.cuda.set_device``)."""
+    kwargs = {k: v for k, v in dist_cfg.items() if k != 'backend'}
+    if 'timeout' in kwargs:
+        kwargs['timeout'] = timedelta(seconds=kwargs['timeout'])
+    if launcher == 'slurm':
+        os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
+        os.environ.setdefault('WORLD_SIZE', os.environ['SLURM_NTASKS'])
+        os.environ.setdefault('LOCAL_RANK', os.environ['SLURM_LOCALID'])
+        os.environ.setdefault('MASTER_PORT', '29500')
+        if 'MASTER_ADDR' not in os.environ:
+            nodes = os.popen('scontrol show hostname '
+                             f'{os.environ["SLURM_NODELIST"]}').read()
+            os.environ['MASTER_ADDR'] = nodes.split()[0]
+    elif launcher != 'pytorch':
+        raise ValueError(f'launcher={launcher!r} on a CPU-only torch: mmext '
+                         "starts CPU processes with 'pytorch' or 'slurm'")
+    torch_dist.init_process_group(backend='gloo', **kwargs)
+
+
+@RUNNERS.register_module()
+class MMExtRunner(Runner):
+    """mmengine's ``Runner`` with the guarantees mmext's tools give every
+    config (``runner_type='mmext.MMExtRunner'``; ``tools/train.py`` and
+    ``tools/test.py`` use it for configs that name no runner):
+
+    - **Exact resume**: ``SafeCheckpointHook`` replaces a plain
+      ``CheckpointHook`` (atomic files, every rank's random states and
+      per-rank buffers in the checkpoint); the training data is loaded with
+      per-sample seeds (:class:`mmext.datasets.SampleSeededSampler` /
+      :class:`~mmext.datasets.SampleSeededDataset`), so augmentations do not
+      depend on dataloader workers' lifetimes; dataloaders draw their worker
+      seeds from their own generator, not the global one the model draws
+      from. A resumed run without a configured seed takes the checkpoint's
+      before its data is built.
+    - **Crash-safe resume**: ``--resume`` without a path takes the checkpoint
+      ``last_checkpoint`` names, else the newest complete one, and says which
+      it skipped and why.
+    - **NaN stops the run**: ``NonFiniteCheckHook`` (before logging, EMA and
+      saving).
+    - **Distributed on CPU**: without CUDA, processes start with gloo (no
+      ``torch.cuda.set_device``) and DDP wraps the model without
+      ``device_ids``; ``SyncSharedBuffersHook`` averages BN statistics
+      before validation.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        if isinstance(kwargs.get('train_dataloader'), dict):
+            kwargs['train_dataloader'] = self.seeded_dataloader_cfg(
+                kwargs['train_dataloader'])
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def seeded_dataloader_cfg(cfg: Dict) -> Dict:
+        """The dataloader config with its sampler and dataset wrapped for
+        per-sample seeds."""
+        cfg = copy.deepcopy(cfg)
+        sampler = cfg.get('sampler')
+        if isinstance(sampler, dict) and 'SampleSeededSampler' not in str(
+                sampler.get('type')):
+            cfg['sampler'] = dict(
+                type='mmext.SampleSeededSampler', sampler=sampler)
+        dataset = cfg.get('dataset')
+        if isinstance(dataset, dict) and 'SampleSeededDataset' not in str(
+                dataset.get('type')):
+            cfg['dataset'] = dict(
+                type='mmext.SampleSeededDataset', dataset=dataset)
+        return cfg
+
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        loader = Runner.build_dataloader(
+            dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
+        if loader.generator is None:
+            loader.generator = torch.Generator().manual_seed(
+                0 if seed is None else seed)
+        return loader
+
+    def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
+        default_hooks = dict(default_hooks or {})
+        checkpoint = default_hooks.get(
+            'checkpoint', dict(type='CheckpointHook', interval=1))
+        if isinstance(checkpoint, dict) and checkpoint.get('type') in (
+                'CheckpointHook', 'mmengine.CheckpointHook'):
+            default_hooks['checkpoint'] = dict(
+                checkpoint, type=SAFE_HOOKS['checkpoint'])
+        custom_hooks = list(custom_hooks or [])
+        named = {str(h.get('type')) for h in custom_hooks
+                 if isinstance(h, dict)}
+        for key in ('non_finite_check', 'sync_shared_buffers'):
+            short = SAFE_HOOKS[key].split('.')[-1]
+            if not any(short in n for n in named):
+                custom_hooks.append(dict(type=SAFE_HOOKS[key]))
+        super().register_hooks(default_hooks, custom_hooks)
+
+    def setup_env(self, env_cfg: Dict) -> None:
+        if (self.distributed and not is_distributed()
+                and not torch.cuda.is_available()):
+            init_cpu_process_group(self.launcher,
+                                   dict(env_cfg.get('dist_cfg', {})))
+        super().setup_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg: Optional[Dict],
+                   model: nn.Module) -> nn.Module:
+        if (not self.distributed or torch.cuda.is_available()
+                or is_model_wrapper(model)):
+            return super().wrap_model(model_wrapper_cfg, model)
+        if self.cfg.get('sync_bn') is not None:
+            self.logger.warning('sync_bn needs CUDA: training on CPU keeps '
+                                'per-process BN (synced before validation '
+                                'and saving)')
+        if model_wrapper_cfg is None:
+            model_wrapper_cfg = dict(
+                broadcast_buffers=False,
+                find_unused_parameters=self.cfg.get('find_unused_parameters',
+                                                    False))
+        wrapper_cfg = dict(model_wrapper_cfg)
+        wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
+        return MODEL_WRAPPERS.build(wrapper_cfg, default_args=dict(module=model))
+
+    def _resume_path(self) -> Optional[str]:
+        if self._load_from is not None:
+            return self._load_from
+        path, skipped = latest_loadable_checkpoint(self.work_dir)
+        for skipped_path, reason in skipped:
+            self.logger.warning(
+                f'--resume: skipping {skipped_path}: {reason}')
+        if path is None:
+            self.logger.warning(
+                f'--resume: no complete checkpoint in {self.work_dir}; '
+                'training starts from the beginning')
+        return path
+
+    def train(self) -> nn.Module:
+        if self._resume:
+            self._load_from = self._resume_path()
+            if self._load_from is None:
+                self._resume = False
+            elif self._randomness_cfg.get('seed') is None:
+                meta = torch.load(
+                    self._load_from,
+                    map_location='cpu',
+                    mmap=True,
+                    weights_only=False).get('meta', {})
+                if meta.get('seed') is not None:
+                    self._randomness_cfg.update(seed=meta['seed'])
+                    self.set_randomness(**self._randomness_cfg)
+        return super().train()
