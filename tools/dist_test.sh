@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Evaluate on GPUS processes of this node with torch.distributed:
+# Evaluate on GPUS processes of this node with torch.distributed (on a
+# CPU-only torch the processes use gloo):
 #   bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options]
+# PYTHON picks the interpreter (default: the project's .venv when present).
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
@@ -8,15 +10,23 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x "$ROOT/.venv/bin/python" ]; then
+        PYTHON="$ROOT/.venv/bin/python"
+    else
+        PYTHON=python
+    fi
+fi
 
-PYTHONPATH="$(dirname "$0")/..":${PYTHONPATH:-} \
-python -m torch.distributed.run \
+PYTHONPATH="$ROOT":${PYTHONPATH:-} \
+"$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" \
     --master_port="$PORT" \
-    "$(dirname "$0")/test.py" \
+    "$ROOT/tools/test.py" \
     "$CONFIG" \
     "$CHECKPOINT" \
     --launcher pytorch "${@:4}"

@@ -63,6 +63,8 @@ class SafeCheckpointHook(CheckpointHook):
     ``save_best`` checkpoints are written as mmengine writes them.
     """
 
+    _rank_states = None
+
     def before_train(self, runner) -> None:
         super().before_train(runner)
         if is_main_process() and isinstance(self.file_backend, LocalBackend):
@@ -98,6 +100,7 @@ class SafeCheckpointHook(CheckpointHook):
             self.keep_ckpt_ids.append(step)
             runner.message_hub.update_info('keep_ckpt_ids',
                                            list(self.keep_ckpt_ids))
+        self._rank_states = self.gather_rank_states(runner)
         filename = self.filename_tmpl.format(step)
         self.last_ckpt = osp.join(self.out_dir, filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
@@ -122,7 +125,10 @@ class SafeCheckpointHook(CheckpointHook):
             if osp.isfile(path):
                 os.remove(path)
 
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+    def gather_rank_states(self, runner) -> list:
+        """Every rank's random states and rank-local buffers (collective:
+        all ranks call it; ``runner.save_checkpoint`` runs on rank 0
+        only)."""
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         buffers = dict(model.named_buffers())
@@ -133,8 +139,14 @@ class SafeCheckpointHook(CheckpointHook):
                 for name in rank_local_buffer_names(model)
             })
         _, world_size = get_dist_info()
-        checkpoint['rank_states'] = (
-            all_gather_object(state) if world_size > 1 else [state])
+        return all_gather_object(state) if world_size > 1 else [state]
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        states, self._rank_states = self._rank_states, None
+        if states is None and get_dist_info()[1] == 1:
+            states = self.gather_rank_states(runner)
+        if states is not None:
+            checkpoint['rank_states'] = states
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if not getattr(runner, '_resume', False):

@@ -9,16 +9,22 @@ from typing import Dict, List, Optional, Tuple
 import torch
 import torch.distributed as torch_dist
 from mmengine.dist import is_distributed
+from mmengine.hooks import CheckpointHook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from torch import nn
 
+from mmext.datasets import SampleSeededDataset, SampleSeededSampler
 from mmext.registry import MODEL_WRAPPERS, RUNNERS
+from ..hooks import (NonFiniteCheckHook, SafeCheckpointHook,
+                     SyncSharedBuffersHook)
 
-SAFE_HOOKS = dict(
-    checkpoint='mmext.SafeCheckpointHook',
-    non_finite_check='mmext.NonFiniteCheckHook',
-    sync_shared_buffers='mmext.SyncSharedBuffersHook')
+
+def _names(cfg: Dict, cls: type) -> bool:
+    """Whether the config's ``type`` is ``cls`` (the class or its name,
+    scoped or not)."""
+    kind = cfg.get('type')
+    return kind is cls or str(kind).split('.')[-1] == cls.__name__
 
 
 def checkpoint_problem(path: str) -> Optional[str]:
@@ -125,17 +131,15 @@ class MMExtRunner(Runner):
     def seeded_dataloader_cfg(cfg: Dict) -> Dict:
         """The dataloader config with its sampler and dataset wrapped for
         per-sample seeds."""
-        cfg = copy.deepcopy(cfg)
+        cfg = copy.copy(cfg)
         sampler = cfg.get('sampler')
-        if isinstance(sampler, dict) and 'SampleSeededSampler' not in str(
-                sampler.get('type')):
-            cfg['sampler'] = dict(
-                type='mmext.SampleSeededSampler', sampler=sampler)
+        if isinstance(sampler, dict) and not _names(sampler,
+                                                    SampleSeededSampler):
+            cfg['sampler'] = dict(type=SampleSeededSampler, sampler=sampler)
         dataset = cfg.get('dataset')
-        if isinstance(dataset, dict) and 'SampleSeededDataset' not in str(
-                dataset.get('type')):
-            cfg['dataset'] = dict(
-                type='mmext.SampleSeededDataset', dataset=dataset)
+        if isinstance(dataset, dict) and not _names(dataset,
+                                                    SampleSeededDataset):
+            cfg['dataset'] = dict(type=SampleSeededDataset, dataset=dataset)
         return cfg
 
     @staticmethod
@@ -151,17 +155,15 @@ class MMExtRunner(Runner):
         default_hooks = dict(default_hooks or {})
         checkpoint = default_hooks.get(
             'checkpoint', dict(type='CheckpointHook', interval=1))
-        if isinstance(checkpoint, dict) and checkpoint.get('type') in (
-                'CheckpointHook', 'mmengine.CheckpointHook'):
+        if isinstance(checkpoint, dict) and _names(checkpoint, CheckpointHook):
             default_hooks['checkpoint'] = dict(
-                checkpoint, type=SAFE_HOOKS['checkpoint'])
+                checkpoint, type=SafeCheckpointHook)
         custom_hooks = list(custom_hooks or [])
-        named = {str(h.get('type')) for h in custom_hooks
-                 if isinstance(h, dict)}
-        for key in ('non_finite_check', 'sync_shared_buffers'):
-            short = SAFE_HOOKS[key].split('.')[-1]
-            if not any(short in n for n in named):
-                custom_hooks.append(dict(type=SAFE_HOOKS[key]))
+        for hook in (NonFiniteCheckHook, SyncSharedBuffersHook):
+            if not any(
+                    _names(h, hook) if isinstance(h, dict) else isinstance(
+                        h, hook) for h in custom_hooks):
+                custom_hooks.append(dict(type=hook))
         super().register_hooks(default_hooks, custom_hooks)
 
     def setup_env(self, env_cfg: Dict) -> None:

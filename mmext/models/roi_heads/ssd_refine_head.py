@@ -290,7 +290,18 @@ class SSDRefineHead(BaseModule):
         negatives and SISD for the annotated (noisy) boxes of a batch."""
         boxes, labels, img_shapes = self.unpack_boxes(batch_data_samples)
         if sum(len(b) for b in boxes) == 0:
-            return dict.fromkeys(self.loss_names, x[0].sum() * 0)
+            # A batch without boxes: the losses of a stand-in box, times 0,
+            # so that every parameter gets a (zero) gradient, as DDP needs.
+            height, width = img_shapes[0]
+            stand_in = x[0].new_tensor([[0.25 * width, 0.25 * height,
+                                         0.75 * width, 0.75 * height]])
+            batch = [batch_data_samples[0].clone()]
+            batch[0].gt_instances = InstanceData(
+                bboxes=stand_in, labels=labels[0].new_zeros(1))
+            return {
+                name: loss * 0
+                for name, loss in self.loss(x, batch).items()
+            }
         _, _, s = self.refine(x, boxes, labels, img_shapes)
         num_boxes = [len(b) for b in boxes]
         num_props = s['valid'].size(1)

@@ -176,6 +176,10 @@ def test_batch_without_boxes():
     losses = head.loss(x, empty)
     assert all(v.item() == 0 for v in losses.values())
     sum(losses.values()).backward()
+    # DDP needs every parameter in the graph, also without boxes.
+    unreached = [name for name, p in head.named_parameters() if p.grad is None]
+    assert not unreached
+    assert all(p.grad.abs().sum() == 0 for p in head.parameters())
     results = head.predict(x, empty)
     assert [len(r) for r in results] == [0, 0]
     refined, scores, state = head.refine(x, *head.unpack_boxes(empty))

@@ -1,0 +1,175 @@
+"""SafeCheckpointHook and --resume: a crash at any step of saving leaves a
+complete checkpoint that --resume finds and continues from, to the state an
+uninterrupted run reaches; non-finite weights are never saved."""
+import os
+import os.path as osp
+
+import pytest
+import torch
+from toy_runner import toy_runner
+
+from mmext.engine.hooks import SafeCheckpointHook
+from mmext.engine.hooks import safe_checkpoint_hook as hook_module
+from mmext.engine.runner import (checkpoint_problem,
+                                 latest_loadable_checkpoint)
+from mmext.utils import register_all_modules
+
+
+@pytest.fixture(autouse=True)
+def registered():
+    register_all_modules()
+
+
+class Crash(Exception):
+    """Stands for kill -9: nothing after it runs, nothing cleans up."""
+
+
+def final_weights(work_dir):
+    ckpt = torch.load(osp.join(work_dir, 'iter_4.pth'), weights_only=False)
+    return ckpt['state_dict'], ckpt['optimizer']
+
+
+@pytest.fixture(scope='module')
+def straight(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('straight')
+    toy_runner(work_dir).train()
+    return final_weights(work_dir)
+
+
+def test_hook_replaces_the_plain_checkpoint_hook(tmp_path):
+    runner = toy_runner(tmp_path)
+    names = [type(h).__name__ for h in runner.hooks]
+    assert 'SafeCheckpointHook' in names and 'CheckpointHook' not in names
+    assert 'NonFiniteCheckHook' in names
+
+
+def test_checkpoints_are_rotated_after_the_new_one_is_complete(tmp_path):
+    toy_runner(tmp_path).train()
+    assert sorted(f for f in os.listdir(tmp_path) if f.endswith('.pth')) == [
+        'iter_4.pth'
+    ]
+    assert not [f for f in os.listdir(tmp_path) if f.endswith('.tmp')]
+    with open(tmp_path / 'last_checkpoint') as f:
+        assert f.read() == str(tmp_path / 'iter_4.pth')
+    ckpt = torch.load(tmp_path / 'iter_4.pth', weights_only=False)
+    assert len(ckpt['rank_states']) == 1
+    assert set(ckpt['rank_states'][0]['random']) >= {'python', 'numpy',
+                                                      'torch'}
+
+
+def truncated_save(runner_save):
+    """runner.save_checkpoint writing half a file, then dying."""
+
+    def save(out_dir, filename, *args, **kwargs):
+        runner_save(out_dir, filename, *args, **kwargs)
+        path = osp.join(out_dir, filename)
+        with open(path, 'rb') as f:
+            data = f.read()
+        with open(path, 'wb') as f:
+            f.write(data[:len(data) // 2])
+        raise Crash
+
+    return save
+
+
+def crash_on_call(target, name, call):
+    """Make ``target.name`` raise Crash on its ``call``-th call."""
+    original = getattr(target, name)
+    calls = []
+
+    def wrapped(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise Crash
+        return original(*args, **kwargs)
+
+    return wrapped
+
+
+@pytest.mark.parametrize('step', [
+    'writing the file', 'before the rename', 'before last_checkpoint',
+    'renaming last_checkpoint', 'before deleting the old one'
+])
+def test_crash_at_any_step_leaves_a_checkpoint_resume_continues(
+        tmp_path, monkeypatch, straight, step):
+    runner = toy_runner(tmp_path)
+    # Crash while saving the third checkpoint (iter_3), iter_2 being kept.
+    saves = []
+    hook_save = SafeCheckpointHook._save_checkpoint_with_step
+
+    def third_save_crashes(self, runner, step_, meta):
+        saves.append(step_)
+        if len(saves) == 3:
+            if step == 'writing the file':
+                monkeypatch.setattr(runner, 'save_checkpoint',
+                                    truncated_save(runner.save_checkpoint))
+            elif step == 'before the rename':
+                monkeypatch.setattr(hook_module.os, 'replace',
+                                    crash_on_call(os, 'replace', 1))
+            elif step == 'before last_checkpoint':
+                monkeypatch.setattr(
+                    hook_module, 'write_text_atomically',
+                    crash_on_call(hook_module, 'write_text_atomically', 1))
+            elif step == 'renaming last_checkpoint':
+                monkeypatch.setattr(hook_module.os, 'replace',
+                                    crash_on_call(os, 'replace', 2))
+            else:
+                monkeypatch.setattr(hook_module.os, 'remove',
+                                    crash_on_call(os, 'remove', 1))
+        return hook_save(self, runner, step_, meta)
+
+    monkeypatch.setattr(SafeCheckpointHook, '_save_checkpoint_with_step',
+                        third_save_crashes)
+    with pytest.raises(Crash):
+        runner.train()
+    monkeypatch.undo()
+
+    path, skipped = latest_loadable_checkpoint(str(tmp_path))
+    assert path is not None and checkpoint_problem(path) is None
+    assert torch.load(path, weights_only=False)['meta']['iter'] in (2, 3)
+    if step in ('writing the file', 'before the rename'):
+        assert path.endswith('iter_2.pth')
+    # --resume (no path) continues to the uninterrupted run's end state.
+    toy_runner(tmp_path, resume=True).train()
+    state, optimizer = final_weights(tmp_path)
+    for key, value in straight[0].items():
+        assert torch.equal(state[key], value), key
+    assert str(optimizer) == str(straight[1])
+    assert not [f for f in os.listdir(tmp_path) if f.endswith('.pth.tmp')]
+
+
+def test_resume_skips_unloadable_checkpoints_and_says_why(tmp_path, caplog):
+    toy_runner(tmp_path, max_iters=2).train()
+    # The run's next checkpoint, cut short by a crash of a plain mmengine
+    # CheckpointHook, and named as the last.
+    with open(tmp_path / 'iter_3.pth', 'wb') as f:
+        f.write(b'PK\x03\x04 half a checkpoint')
+    with open(tmp_path / 'last_checkpoint', 'w') as f:
+        f.write(str(tmp_path / 'iter_3.pth'))
+    path, skipped = latest_loadable_checkpoint(str(tmp_path))
+    assert path == str(tmp_path / 'iter_2.pth')
+    assert skipped == [(str(tmp_path / 'iter_3.pth'),
+                        'not a complete torch checkpoint (truncated?)')]
+    runner = toy_runner(tmp_path, resume=True)
+    runner.train()
+    assert runner.iter == 4
+    assert checkpoint_problem(str(tmp_path / 'iter_4.pth')) is None
+
+
+def test_empty_work_dir_resume_starts_from_the_beginning(tmp_path):
+    runner = toy_runner(tmp_path, max_iters=1, resume=True)
+    runner.train()
+    assert runner.iter == 1
+
+
+def test_non_finite_weights_are_not_saved(tmp_path):
+    runner = toy_runner(tmp_path, max_iters=1)
+    runner.train()
+    hook = next(h for h in runner.hooks
+                if isinstance(h, SafeCheckpointHook))
+    with torch.no_grad():
+        runner.model.linear.weight.fill_(float('nan'))
+    with pytest.raises(FloatingPointError, match='linear.weight'):
+        hook._save_checkpoint_with_step(runner, 2, dict(iter=2, epoch=0))
+    assert not (tmp_path / 'iter_2.pth').exists()
+    assert checkpoint_problem(str(tmp_path / 'iter_1.pth')) is None
