@@ -53,7 +53,9 @@ class NonFiniteCheckHook(Hook):
             all_reduce(flag, op='sum')
         if flag.item() == 0:
             return
-        found = [f'{k}={float(terms[k])}' for k in bad_terms]
+        found = [f'{k}={float(terms[k])}' for k in bad_terms[:6]]
+        if len(bad_terms) > 6:
+            found.append(f'{len(bad_terms) - 6} more terms')
         if bad_weights:
             found.append('weights ' + ', '.join(bad_weights[:5]) +
                          (' ...' if len(bad_weights) > 5 else ''))

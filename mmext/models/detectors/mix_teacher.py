@@ -231,7 +231,16 @@ class MixTeacher(SoftTeacher):
                                           batch_data_samples: SampleList,
                                           batch_info: dict) -> dict:
         """SoftTeacher's classification loss, where promoted boxes pass the
-        ``cls_pseudo_thr`` filter whatever their score."""
+        ``cls_pseudo_thr`` filter whatever their score.
+
+        Without any proposal (the RPN's boxes are all non-finite, e.g. after
+        a learning-rate spike: NMS drops them) there is no RoI to classify:
+        the loss is 0 (mmdet's SoftTeacher fails with ``KeyError:
+        'loss_cls'``), and the non-finite losses of the iteration stop the
+        run with ``NonFiniteCheckHook``'s message."""
+        if not any(len(results) for results in unsup_rpn_results_list):
+            head = self.student.roi_head.bbox_head
+            return dict(loss_cls=sum(p.sum() for p in head.parameters()) * 0)
         if self.miner is not None:
             promoted_samples = []
             for data_samples in batch_data_samples:
