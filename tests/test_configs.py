@@ -9,7 +9,8 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmext.registry import MODELS
+from mmext.engine.runner import MMExtRunner
+from mmext.registry import MODELS, RUNNERS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
@@ -25,6 +26,12 @@ def test_config_builds_its_model(config):
     init_default_scope(cfg.default_scope)
     model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.parameters()) > 0
+    # mmext's tools run every config with MMExtRunner (exact resume, NaN
+    # stop, SafeCheckpointHook); a config may name it, not another runner.
+    runner = RUNNERS.get(cfg.get('runner_type', 'mmext.MMExtRunner'))
+    assert issubclass(runner, MMExtRunner)
+    if 'calibrated-teacher' in config:
+        assert cfg.randomness.seed is not None  # --resume reads the same data
 
 
 def test_downstream_config_inherits_with_mmext_prefix(tmp_path):

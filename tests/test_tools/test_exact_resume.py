@@ -131,12 +131,13 @@ def test_stop_and_resume_equals_the_uninterrupted_run(name, demo_sets,
 def test_learning_rate_spike_stops_mixteacher_before_its_teacher(
         demo_sets, tmp_path):
     config = write(tmp_path, 'mixteacher', demo_sets)
-    proc = run_tool(
-        'tools/train.py', config, '--work-dir', str(tmp_path / 'w'),
-        '--cfg-options', 'train_cfg.max_iters=6',
-        'param_scheduler=[dict(type="MultiStepLR",by_epoch=False,'
-        'milestones=[2],gamma=1e38)]',
-        check=False)
+    with open(config, 'a') as f:
+        # lr 1e-3 for two iterations, then 1e35: the weights overflow.
+        f.write("train_cfg = dict(max_iters=6, val_interval=100)\n"
+                "param_scheduler = [dict(type='MultiStepLR', by_epoch=False, "
+                "milestones=[2], gamma=1e38)]\n")
+    proc = run_tool('tools/train.py', config, '--work-dir',
+                    str(tmp_path / 'w'), check=False)
     assert proc.returncode != 0
     log = proc.stdout + proc.stderr
     assert 'FloatingPointError: Training stopped at iteration' in log

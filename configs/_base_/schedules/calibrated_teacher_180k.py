@@ -52,3 +52,8 @@ default_hooks = dict(
 log_processor = dict(by_epoch=False)
 custom_hooks = [dict(type='MeanTeacherHook', momentum=0.001)]
 auto_scale_lr = dict(enable=False, base_batch_size=16)
+
+# A fixed seed: the sampler's image order and every augmentation are then a
+# function of the seed, so --resume reads the images the uninterrupted run
+# would have read (mmext's runner also restores the random states).
+randomness = dict(seed=0)

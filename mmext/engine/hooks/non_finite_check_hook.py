@@ -37,7 +37,8 @@ class NonFiniteCheckHook(Hook):
                          data_batch=None,
                          outputs: Optional[dict] = None) -> None:
         terms = {
-            key: value if torch.is_tensor(value) else torch.tensor(value)
+            key: value.detach() if torch.is_tensor(value) else
+            torch.tensor(value)
             for key, value in (outputs or {}).items()
             if isinstance(value, (float, int)) or torch.is_tensor(value)
         }
