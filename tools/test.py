@@ -18,7 +18,8 @@ from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
-from mmext.utils import build_runner, check_dataset_paths
+from mmext.utils import (build_runner, check_dataset_paths,
+                         release_process_group)
 
 
 def parse_args() -> argparse.Namespace:
@@ -101,6 +102,7 @@ def main() -> None:
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
     metrics = runner.test()
+    release_process_group()
     if metrics:
         runner.logger.info('Test metrics:\n' + '\n'.join(
             f'  {name}: {value}' for name, value in metrics.items()))

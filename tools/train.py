@@ -13,7 +13,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
-from mmext.utils import build_runner, check_dataset_paths
+from mmext.utils import (build_runner, check_dataset_paths,
+                         release_process_group)
 
 
 def parse_args() -> argparse.Namespace:
@@ -101,6 +102,7 @@ def main() -> None:
     check_dataset_paths(cfg)
     runner = build_runner(cfg)
     runner.train()
+    release_process_group()
 
 
 if __name__ == '__main__':

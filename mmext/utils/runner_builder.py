@@ -1,3 +1,4 @@
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -11,3 +12,11 @@ def build_runner(cfg: Config) -> Runner:
     cfg = cfg.copy()
     cfg.setdefault('runner_type', 'mmext.MMExtRunner')
     return RUNNERS.build(cfg)
+
+
+def release_process_group() -> None:
+    """End torch.distributed once all processes are done (gloo's threads
+    otherwise outlive the interpreter and abort the process at exit)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()

@@ -9,7 +9,8 @@ import torch
 from mmengine.dataset import InfiniteSampler
 from torch.utils.data import DataLoader, Dataset
 
-from mmext.datasets import SampleSeededDataset, SampleSeededSampler, SeededIndex
+from mmext.datasets import (SampleSeededDataset, SampleSeededSampler,
+                            SeededIndex)
 from mmext.datasets.samplers import sample_seed
 from mmext.utils import register_all_modules
 

@@ -87,9 +87,10 @@ class SafeCheckpointHook(CheckpointHook):
         sync_shared_buffers(model)
         bad = non_finite_tensors(model.state_dict())
         if bad:
+            unit = 'epoch' if self.by_epoch else 'iteration'
             raise FloatingPointError(
-                f'Not saving the checkpoint of {"epoch" if self.by_epoch else "iteration"} '
-                f'{step}: non-finite values in {", ".join(bad[:8])}'
+                f'Not saving the checkpoint of {unit} {step}: non-finite '
+                f'values in {", ".join(bad[:8])}'
                 f'{" ..." if len(bad) > 8 else ""}; the previous checkpoint '
                 f'({self.last_ckpt or "none"}) is kept')
         outdated = []

@@ -189,7 +189,8 @@ class MMExtRunner(Runner):
                                                     False))
         wrapper_cfg = dict(model_wrapper_cfg)
         wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
-        return MODEL_WRAPPERS.build(wrapper_cfg, default_args=dict(module=model))
+        return MODEL_WRAPPERS.build(
+            wrapper_cfg, default_args=dict(module=model))
 
     def _resume_path(self) -> Optional[str]:
         if self._load_from is not None:
