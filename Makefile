@@ -4,7 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 UPSTREAM_VENV ?= .venv-upstream
 DEMO_CONFIG ?= configs/demo/atss_r18_fpn_demo.py
-DEMO_WORK_DIR ?= work_dirs/demo
+# One work dir per config, as mmdet's tools name them.
+DEMO_WORK_DIR ?= work_dirs/demo/$(basename $(notdir $(DEMO_CONFIG)))
 PYTEST_ARGS ?=
 
 .PHONY: setup setup-upstream data demo test test-upstream clean
@@ -17,7 +18,16 @@ setup:
 setup-upstream:
 	@PYTHON=$(PYTHON) VENV=$(UPSTREAM_VENV) STACK=upstream bash tools/misc/setup_env.sh
 
-data: setup
+# Written when missing or older than the tools that write it; the tools
+# replace only the files they wrote (refined jsons and others stay).
+DEMO_DATA_STAMP := data/.mmext_demo_data
+
+data: setup $(DEMO_DATA_STAMP)
+
+$(DEMO_DATA_STAMP): tools/misc/make_demo_data.py \
+		tools/dataset_converters/split_coco_semi.py \
+		tools/dataset_converters/make_sparse_coco.py \
+		tools/dataset_converters/make_noisy_coco.py
 	@echo "[data] writing the embedded demo sets to data/demo_det and data/demo_ad"
 	@$(PY) tools/misc/make_demo_data.py --out-dir data/demo_det
 	@echo "[data] writing its 10% labeled split to data/demo_det/semi_anns"
@@ -32,6 +42,7 @@ data: setup
 	@$(PY) tools/dataset_converters/make_noisy_coco.py \
 		data/demo_det/annotations/instances_train.json \
 		--out-dir data/demo_det/noisy_anns > /dev/null
+	@touch $(DEMO_DATA_STAMP)
 
 demo: data
 	@PY=$(PY) bash tools/misc/run_demo.sh $(DEMO_CONFIG) $(DEMO_WORK_DIR)
@@ -45,4 +56,4 @@ test-upstream: setup-upstream
 	@$(UPSTREAM_VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(DEMO_WORK_DIR) data/demo_det data/demo_ad
+	rm -rf work_dirs/demo data/demo_det data/demo_ad $(DEMO_DATA_STAMP)

@@ -85,6 +85,11 @@ def test_errors_name_the_problem(tmp_path):
     clean, noisy = write_jsons(tmp_path)
     with pytest.raises(ValueError, match='clean_ann_file .* or outfile'):
         BoxRefinementMetric(ann_file=noisy)
+    # Its inputs are never overwritten.
+    for key, path in (('ann_file', noisy), ('clean_ann_file', clean)):
+        with pytest.raises(ValueError, match=f'outfile is its {key}'):
+            BoxRefinementMetric(ann_file=noisy, clean_ann_file=clean,
+                                outfile=path)
     metric = BoxRefinementMetric(ann_file=noisy, clean_ann_file=clean)
     with pytest.raises(KeyError, match="'ann_ids' to PackDetInputs"):
         sample = prediction([1], [[0, 0, 1, 1]])

@@ -93,3 +93,36 @@ def test_generation_is_deterministic(tmp_path, demo_data_root,
              '--ad-out-dir', other_ad, *small, '--seed', '1')
     assert _digest(other) != _digest(demo_data_root)
     assert _digest(other_ad) != _digest(demo_ad_root)
+
+
+def test_rerun_replaces_its_own_files_and_keeps_everything_else(tmp_path):
+    small = ('--num-train', '4', '--num-val', '2', '--ad-num-train', '2',
+             '--ad-num-test', '1')
+    out, ad = tmp_path / 'det', tmp_path / 'ad'
+    run_tool('tools/misc/make_demo_data.py', '--out-dir', str(out),
+             '--ad-out-dir', str(ad), *small)
+    # What a user and the other tools put there survives a rerun.
+    (out / 'sub').mkdir()
+    (out / 'sub' / 'mine.txt').write_text('keep me')
+    (out / 'noisy_anns').mkdir()
+    (out / 'noisy_anns' / 'refined.json').write_text('{}')
+    stale = out / 'train' / '000003.jpg'
+    run_tool('tools/misc/make_demo_data.py', '--out-dir', str(out),
+             '--ad-out-dir', str(ad), *small[:1], '2', *small[2:])
+    assert (out / 'sub' / 'mine.txt').read_text() == 'keep me'
+    assert (out / 'noisy_anns' / 'refined.json').is_file()
+    assert not stale.exists()  # ours, from the 4-image run
+    assert _load(str(out), 'train')['images'][-1]['file_name'].endswith(
+        '000001.jpg')
+
+
+def test_refuses_a_directory_it_did_not_write(tmp_path):
+    out = tmp_path / 'photos'
+    out.mkdir()
+    (out / 'holiday.jpg').write_bytes(b'not ours')
+    proc = run_tool('tools/misc/make_demo_data.py', '--out-dir', str(out),
+                    '--ad-out-dir', str(tmp_path / 'ad'), check=False)
+    assert proc.returncode != 0
+    assert 'was not written by this tool' in proc.stderr
+    assert 'nothing was deleted' in proc.stderr
+    assert (out / 'holiday.jpg').read_bytes() == b'not ours'

@@ -30,12 +30,16 @@ Usage::
 
     python tools/misc/make_demo_data.py [--out-dir data/demo_det]
         [--ad-out-dir data/demo_ad]
+
+Each output directory gets a list of the files this tool wrote there
+(``.mmext_demo_files``). A later run removes those files only, so files a
+user or another tool added (the SSD-Det refined json, converters' outputs)
+stay; a non-empty directory without that list is refused, nothing deleted.
 """
 import argparse
 import json
 import os
 import os.path as osp
-import shutil
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
@@ -410,27 +414,65 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+MANIFEST = '.mmext_demo_files'
+
+
+def _files(root: str) -> set:
+    return {
+        osp.relpath(osp.join(dirpath, name), root)
+        for dirpath, _, names in os.walk(root) for name in names
+    }
+
+
+def clear_previous_output(out_dir: str) -> set:
+    """Delete the files an earlier run listed in ``out_dir``'s manifest and
+    return the files left there (not ours: kept). Refuses a non-empty
+    ``out_dir`` without a manifest."""
+    if not osp.isdir(out_dir) or not os.listdir(out_dir):
+        return set()
+    manifest = osp.join(out_dir, MANIFEST)
+    if not osp.isfile(manifest):
+        raise SystemExit(
+            f'{out_dir} is not empty and was not written by this tool (no '
+            f'{MANIFEST} in it): nothing was deleted. Choose another '
+            'directory (--out-dir / --ad-out-dir) or move it away.')
+    with open(manifest) as f:
+        ours = f.read().split('\n')
+    for name in filter(None, ours):
+        path = osp.join(out_dir, name)
+        if osp.isfile(path):
+            os.remove(path)
+    os.remove(manifest)
+    return _files(out_dir)
+
+
+def write_manifest(out_dir: str, kept: set) -> None:
+    ours = sorted(_files(out_dir) - kept - {MANIFEST})
+    with open(osp.join(out_dir, MANIFEST), 'w') as f:
+        f.write('\n'.join(ours) + '\n')
+
+
 def main() -> None:
     args = parse_args()
     start = time.time()
-    if osp.isdir(args.out_dir):
-        shutil.rmtree(args.out_dir)
+    kept = clear_previous_output(args.out_dir)
+    ad_kept = clear_previous_output(args.ad_out_dir)
     cutouts, textures = load_cutouts(), load_backgrounds()
     for split, num, seed in (('train', args.num_train, args.seed),
                              ('val', args.num_val, args.seed + 1)):
         stats = write_split(args.out_dir, split, num, seed, cutouts, textures)
         print(f'{split}: ' + ', '.join(f'{k}={v}' for k, v in stats.items()))
+    write_manifest(args.out_dir, kept)
     print(f'Wrote {args.out_dir} ({len(CLASSES)} classes: '
           f'{", ".join(CLASSES)}) in {time.time() - start:.1f}s')
     start = time.time()
-    if osp.isdir(args.ad_out_dir):
-        shutil.rmtree(args.ad_out_dir)
     patches = load_foreign_patches()
     for i, (name, texture) in enumerate(load_ad_textures().items()):
         stats = write_anomaly_category(args.ad_out_dir, name, texture,
                                        patches, args.ad_num_train,
                                        args.ad_num_test, args.seed + 10 + i)
         print(f'{name}: ' + ', '.join(f'{k}={v}' for k, v in stats.items()))
+    write_manifest(args.ad_out_dir, ad_kept)
     print(f'Wrote {args.ad_out_dir} (MVTec AD layout: '
           f'{", ".join(AD_CATEGORIES)}) in {time.time() - start:.1f}s')
 

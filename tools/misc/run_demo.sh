@@ -10,8 +10,17 @@ WORK_DIR=${2:?work dir}
 PY=${PY:-.venv/bin/python}
 cd "$(dirname "$0")/../.."
 
+if [ ! -f "$CONFIG" ]; then
+    echo "[demo] no config $CONFIG (DEMO_CONFIG=...)" >&2
+    exit 2
+fi
+# Never delete an earlier run: move it aside.
+if [ -d "$WORK_DIR" ] && [ -n "$(ls -A "$WORK_DIR")" ]; then
+    OLD="$WORK_DIR.$(date +%Y%m%d_%H%M%S)"
+    echo "[demo] keeping the earlier run in $OLD"
+    mv "$WORK_DIR" "$OLD"
+fi
 echo "[demo] training $CONFIG from scratch (logs in $WORK_DIR)"
-rm -rf "$WORK_DIR"
 start=$(date +%s)
 "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR"
 train_s=$(( $(date +%s) - start ))

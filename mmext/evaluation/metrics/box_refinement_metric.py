@@ -52,6 +52,17 @@ class BoxRefinementMetric(BaseMetric):
         if clean_ann_file is None and outfile is None:
             raise ValueError('BoxRefinementMetric needs clean_ann_file (to '
                              'measure) or outfile (to write), or both')
+        inputs = {
+            osp.abspath(path): key
+            for key, path in (('ann_file', ann_file),
+                              ('clean_ann_file', clean_ann_file)) if path
+        }
+        clash = inputs.get(osp.abspath(outfile)) if outfile else None
+        if clash:
+            raise ValueError(
+                f'BoxRefinementMetric.outfile is its {clash} ({outfile}): '
+                'writing the refined boxes would overwrite an input; choose '
+                'another outfile')
         self.ann_file = ann_file
         self.clean_ann_file = clean_ann_file
         self.outfile = outfile
