@@ -19,8 +19,9 @@ class SampleSeededDataset(Dataset):
     (exact resume). In the main process (``num_workers=0``) the previous
     generator states are restored afterwards: loading data never shifts the
     random stream the model draws from. Plain indices load as they are.
-    Attributes the sampler or the loops read (``metainfo``,
-    ``cumulative_sizes``, ``get_data_info`` ...) are the wrapped dataset's.
+    Attributes the sampler, the loops or hooks read or set (``metainfo``,
+    ``cumulative_sizes``, ``get_data_info``, ``pipeline`` as mmdet's
+    ``PipelineSwitchHook`` sets it ...) are the wrapped dataset's.
 
     Args:
         dataset (dict or Dataset): the dataset, or its config.
@@ -34,6 +35,12 @@ class SampleSeededDataset(Dataset):
         if name == 'dataset':  # not set yet (unpickling)
             raise AttributeError(name)
         return getattr(self.dataset, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == 'dataset':
+            super().__setattr__(name, value)
+        else:
+            setattr(self.dataset, name, value)
 
     def __len__(self) -> int:
         return len(self.dataset)

@@ -111,3 +111,7 @@ def test_plain_indices_and_attributes_pass_through():
     assert pickle.loads(pickle.dumps(dataset)).dataset.__class__ is RandomDraws
     with pytest.raises(AttributeError):
         dataset.no_such_attribute
+    # Set through the wrapper (mmdet's PipelineSwitchHook sets pipeline).
+    dataset.pipeline = 'switched'
+    assert dataset.dataset.pipeline == 'switched'
+    assert dataset.pipeline == 'switched'
