@@ -1,13 +1,21 @@
 """State that differs between the processes of a run: random generators,
 buffers a module keeps per rank on purpose, and the check that weights are
-finite before they are saved."""
+finite before they are saved; and the model these hooks read, without its
+DDP wrapper."""
 import random
 from typing import Dict, Iterator, List
 
 import numpy as np
 import torch
 from mmengine.dist import all_reduce_params, get_world_size
+from mmengine.model import is_model_wrapper
 from torch import nn
+
+
+def unwrapped_model(runner) -> nn.Module:
+    """The runner's model, without its DDP (or other) wrapper."""
+    model = runner.model
+    return model.module if is_model_wrapper(model) else model
 
 
 def rank_local_buffer_names(model: nn.Module) -> Iterator[str]:
@@ -62,7 +70,9 @@ def non_finite_tensors(tensors: Dict[str, torch.Tensor]) -> List[str]:
               if torch.is_tensor(t) and t.is_floating_point()}
     if not floats:
         return []
-    total = torch.stack([t.float().sum().cpu() for t in floats.values()])
-    if torch.isfinite(total.sum()):
+    # summed where the tensors live: one device sync for the whole check
+    device = next(iter(floats.values())).device
+    total = sum(t.float().sum().to(device) for t in floats.values())
+    if torch.isfinite(total):
         return []
     return [k for k, t in floats.items() if not torch.isfinite(t).all()]

@@ -6,7 +6,6 @@ import random
 import numpy as np
 import pytest
 import torch
-from mmengine.dataset import InfiniteSampler
 from torch.utils.data import DataLoader, Dataset
 
 from mmext.datasets import (SampleSeededDataset, SampleSeededSampler,

@@ -4,8 +4,8 @@ import os.path as osp
 
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
+from mmext.engine import unwrapped_model
 from mmext.registry import HOOKS
 
 
@@ -28,8 +28,7 @@ class RankProbeHook(Hook):
             data_batch['data_samples']))))
 
     def after_train(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped_model(runner)
         state = {k: v.detach().cpu().clone()
                  for k, v in model.state_dict().items()}
         torch.save(dict(images=self.images, state=state),

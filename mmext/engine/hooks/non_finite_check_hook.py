@@ -3,10 +3,9 @@ from typing import Optional
 import torch
 from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmext.registry import HOOKS
-from ..rank_state import non_finite_tensors
+from ..rank_state import non_finite_tensors, unwrapped_model
 
 
 @HOOKS.register_module()
@@ -46,8 +45,7 @@ class NonFiniteCheckHook(Hook):
             {k: v.float() for k, v in terms.items()})
         bad_weights = []
         if self.check_weights:
-            model = runner.model.module if is_model_wrapper(
-                runner.model) else runner.model
+            model = unwrapped_model(runner)
             bad_weights = non_finite_tensors(dict(model.named_parameters()))
         flag = torch.tensor(float(bool(bad_terms or bad_weights)))
         if get_world_size() > 1:

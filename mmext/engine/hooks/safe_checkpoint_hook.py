@@ -5,12 +5,11 @@ import os.path as osp
 from mmengine.dist import all_gather_object, get_dist_info, is_main_process
 from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
-from mmengine.model import is_model_wrapper
 
 from mmext.registry import HOOKS
 from ..rank_state import (non_finite_tensors, random_states,
                           rank_local_buffer_names, set_random_states,
-                          sync_shared_buffers)
+                          sync_shared_buffers, unwrapped_model)
 
 
 def _fsync_dir(path: str) -> None:
@@ -82,8 +81,7 @@ class SafeCheckpointHook(CheckpointHook):
     def _save_checkpoint_with_step(self, runner, step, meta):
         if not isinstance(self.file_backend, LocalBackend):
             return super()._save_checkpoint_with_step(runner, step, meta)
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped_model(runner)
         sync_shared_buffers(model)
         bad = non_finite_tensors(model.state_dict())
         if bad:
@@ -130,8 +128,7 @@ class SafeCheckpointHook(CheckpointHook):
         """Every rank's random states and rank-local buffers (collective:
         all ranks call it; ``runner.save_checkpoint`` runs on rank 0
         only)."""
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped_model(runner)
         buffers = dict(model.named_buffers())
         state = dict(
             random=random_states(),

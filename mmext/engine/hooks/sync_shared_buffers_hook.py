@@ -1,8 +1,7 @@
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmext.registry import HOOKS
-from ..rank_state import sync_shared_buffers
+from ..rank_state import sync_shared_buffers, unwrapped_model
 
 
 @HOOKS.register_module()
@@ -18,6 +17,5 @@ class SyncSharedBuffersHook(Hook):
     priority = 'ABOVE_NORMAL'
 
     def before_val_epoch(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped_model(runner)
         sync_shared_buffers(model)

@@ -20,10 +20,10 @@ class PromotedPseudoLabelMiner:
     ``diff_score_threshold``, but their released configs set neither (which
     leaves mining off there), so the defaults 0.7 and 0.1 are our choice,
     not checked against a released config. The authors' code applies the
-    rule while
-    sampling the student's RoIs; mmext applies it to the teacher's candidate
-    boxes (both scores from the teacher, on the same box), so a promoted box
-    is one pseudo label that every student scale trains on. Either way, a
+    rule while sampling the student's RoIs; mmext applies it to the
+    teacher's candidate boxes (both scores from the teacher, on the same
+    box), so a promoted box is one pseudo label that every student scale
+    trains on. Either way, a
     box pooled from the finest pyramid level scores the same on both pyramids
     (the mixed pyramid keeps that level), so only boxes large enough for the
     coarser levels can be promoted.
