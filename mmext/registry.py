@@ -29,6 +29,7 @@ from mmdet.registry import VISBACKENDS as MMDET_VISBACKENDS
 from mmdet.registry import VISUALIZERS as MMDET_VISUALIZERS
 from mmdet.registry import \
     WEIGHT_INITIALIZERS as MMDET_WEIGHT_INITIALIZERS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 
 
@@ -69,6 +70,9 @@ EVALUATOR = _child('evaluator', MMDET_EVALUATOR, 'mmdet.evaluation',
                    'mmext.evaluation')
 TASK_UTILS = _child('task util', MMDET_TASK_UTILS, 'mmdet.models',
                     'mmext.models')
-VISUALIZERS = _child('visualizer', MMDET_VISUALIZERS, 'mmdet.visualization')
+VISUALIZERS = _child('visualizer', MMDET_VISUALIZERS, 'mmdet.visualization',
+                     'mmext.visualization')
 VISBACKENDS = _child('vis_backend', MMDET_VISBACKENDS, 'mmdet.visualization')
+# Looked up by inferencers for a collate function (mmdet has no node).
+FUNCTIONS = _child('function', MMENGINE_FUNCTIONS)
 LOG_PROCESSORS = _child('log_processor', MMDET_LOG_PROCESSORS, 'mmdet.engine')

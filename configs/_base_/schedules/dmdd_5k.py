@@ -25,3 +25,10 @@ default_hooks = dict(
         max_keep_ckpts=1),
     visualization=dict(_delete_=True, type='AnomalyVisualizationHook'))
 log_processor = dict(by_epoch=False)
+# Anomaly panels (image | heat map | overlay) for the visualization hook and
+# AnomalyInferencer.
+visualizer = dict(
+    _delete_=True,
+    type='mmext.AnomalyLocalVisualizer',
+    vis_backends=[dict(type='LocalVisBackend')],
+    name='visualizer')

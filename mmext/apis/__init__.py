@@ -1,0 +1,3 @@
+from .anomaly_inferencer import AnomalyInferencer
+
+__all__ = ['AnomalyInferencer']
