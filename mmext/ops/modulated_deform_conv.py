@@ -2,7 +2,8 @@ from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmcv.ops import ModulatedDeformConv2dPack, modulated_deform_conv2d
+from mmcv.ops import (ModulatedDeformConv2d, ModulatedDeformConv2dPack,
+                      modulated_deform_conv2d)
 from torch import Tensor
 
 from mmext.registry import MODELS
@@ -114,6 +115,18 @@ class FastModulatedDeformConv2dPack(ModulatedDeformConv2dPack):
 
     Build it with ``conv_cfg=dict(type='mmext.FastDCNv2', deform_groups=G)``.
     """
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str,
+                              local_metadata: dict, *args) -> None:
+        """mmcv's method renames the keys of version-1 state dicts, and
+        logs "upgraded to version 2" for every current one too (it tests
+        ``version > 1``): current state dicts load as any module's."""
+        if local_metadata.get('version', 0) >= 2:
+            ModulatedDeformConv2d._load_from_state_dict(
+                self, state_dict, prefix, local_metadata, *args)
+        else:
+            super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                          *args)
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.conv_offset(x)

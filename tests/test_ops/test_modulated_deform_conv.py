@@ -71,3 +71,25 @@ def test_layer_is_mmcv_layer_with_same_results():
     mmcv_layer.load_state_dict(fast.state_dict())
     x = torch.randn(2, 8, 10, 12)
     torch.testing.assert_close(fast(x), mmcv_layer(x), rtol=1e-4, atol=1e-5)
+
+
+def test_state_dicts_load_quietly_and_old_keys_are_renamed(capsys):
+    """A current state dict loads without mmcv's "upgraded to version 2"
+    line; a version-1 one (``<name>_offset.*`` keys) is still renamed."""
+    torch.manual_seed(0)
+    source = torch.nn.Sequential(FastModulatedDeformConv2dPack(4, 4, 3))
+    target = torch.nn.Sequential(FastModulatedDeformConv2dPack(4, 4, 3))
+    capsys.readouterr()
+    target.load_state_dict(source.state_dict())
+    assert 'upgraded' not in ''.join(capsys.readouterr())
+    for key, value in source.state_dict().items():
+        assert torch.equal(target.state_dict()[key], value)
+
+    old = source.state_dict()
+    old._metadata = {'0': {'version': 1}}
+    for name in ('weight', 'bias'):
+        old[f'0_offset.{name}'] = old.pop(f'0.conv_offset.{name}')
+    fresh = torch.nn.Sequential(FastModulatedDeformConv2dPack(4, 4, 3))
+    fresh.load_state_dict(old, strict=False)
+    assert torch.equal(fresh[0].conv_offset.weight,
+                       source[0].conv_offset.weight)
