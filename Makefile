@@ -33,15 +33,15 @@ $(DEMO_DATA_STAMP): tools/misc/make_demo_data.py \
 	@echo "[data] writing its 10% labeled split to data/demo_det/semi_anns"
 	@$(PY) tools/dataset_converters/split_coco_semi.py \
 		data/demo_det/annotations/instances_train.json \
-		--out-dir data/demo_det/semi_anns --percents 10 --folds 1
+		--out-dir data/demo_det/semi_anns --percents 10 --folds 1 --overwrite
 	@echo "[data] writing its sparse annotations to data/demo_det/sparse_anns"
 	@$(PY) tools/dataset_converters/make_sparse_coco.py \
 		data/demo_det/annotations/instances_train.json \
-		--out-dir data/demo_det/sparse_anns > /dev/null
+		--out-dir data/demo_det/sparse_anns --overwrite > /dev/null
 	@echo "[data] writing its noisy-box annotations to data/demo_det/noisy_anns"
 	@$(PY) tools/dataset_converters/make_noisy_coco.py \
 		data/demo_det/annotations/instances_train.json \
-		--out-dir data/demo_det/noisy_anns > /dev/null
+		--out-dir data/demo_det/noisy_anns --overwrite > /dev/null
 	@touch $(DEMO_DATA_STAMP)
 
 demo: data

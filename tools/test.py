@@ -18,7 +18,10 @@ from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
-from mmext.utils import (build_runner, check_dataset_paths,
+from mmext.engine import unwrapped_model
+from mmext.utils import (build_runner, check_checkpoint_fits,
+                         check_data_before_run,
+                         check_dataset_paths,
                          release_process_group)
 
 
@@ -49,6 +52,16 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config settings, e.g. test_dataloader.batch_size=1')
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='evaluate even when the checkpoint lacks some of the model\'s '
+        'weights or holds them in another shape (refused by default)')
+    parser.add_argument(
+        '--skip-data-check',
+        action='store_true',
+        help='skip the annotation checks run before the runner is built '
+        '(tools/misc/check_dataset.py runs them and more)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -95,7 +108,11 @@ def main() -> None:
         enable_visualization(cfg, args)
 
     check_dataset_paths(cfg)
+    if not args.skip_data_check:
+        check_data_before_run(cfg)
     runner = build_runner(cfg)
+    if not args.allow_partial_checkpoint:
+        check_checkpoint_fits(unwrapped_model(runner), args.checkpoint)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--out must be a .pkl file, got {args.out!r}')

@@ -13,7 +13,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
-from mmext.utils import (build_runner, check_dataset_paths,
+from mmext.utils import (build_runner, check_data_before_run,
+                         check_dataset_paths,
                          release_process_group)
 
 
@@ -45,6 +46,11 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override config settings, e.g. train_cfg.max_epochs=3 '
         "'optim_wrapper.optimizer.lr=0.01'")
+    parser.add_argument(
+        '--skip-data-check',
+        action='store_true',
+        help='skip the annotation checks run before the runner is built '
+        '(tools/misc/check_dataset.py runs them and more)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -100,6 +106,8 @@ def main() -> None:
         cfg.load_from = args.resume
 
     check_dataset_paths(cfg)
+    if not args.skip_data_check:
+        check_data_before_run(cfg)
     runner = build_runner(cfg)
     runner.train()
     release_process_group()

@@ -1,4 +1,5 @@
 import json
+import os
 import os.path as osp
 from typing import Sequence
 
@@ -10,7 +11,11 @@ def load_coco_json(path: str,
     if not osp.isfile(path):
         raise FileNotFoundError(f'COCO json not found: {path}')
     with open(path) as f:
-        coco = json.load(f)
+        try:
+            coco = json.load(f)
+        except json.JSONDecodeError as error:
+            raise ValueError(f'{path} is not valid json ({error}): a '
+                             'truncated or damaged file?') from None
     if not isinstance(coco, dict):
         raise ValueError(f'{path} is not a COCO json (no top-level object)')
     for key in keys:
@@ -23,3 +28,15 @@ def load_coco_json(path: str,
                              f'to image id {ann.get("image_id")}, which is '
                              'not in images')
     return coco
+
+
+def write_coco_json(coco: dict, path: str, overwrite: bool = False) -> None:
+    """Write a COCO json, refusing to replace an existing file unless
+    ``overwrite`` (the converters' ``--overwrite``)."""
+    if osp.exists(path) and not overwrite:
+        raise FileExistsError(
+            f'{path} exists: nothing was written. Choose another --out-dir, '
+            'or pass --overwrite to replace it')
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(coco, f)

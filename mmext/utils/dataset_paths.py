@@ -14,16 +14,16 @@ DEMO_DATA_HINT = ('The embedded demo data (data/demo_det, data/demo_ad) is '
                   '`make data` runs them all.')
 
 
-def _leaf_datasets(dataset: ConfigDict,
+def leaf_datasets(dataset: ConfigDict,
                    key: str) -> Iterator[Tuple[str, ConfigDict]]:
     """Yield ``(config key, dataset config)`` for every dataset a dataset
     config holds, looking through wrappers such as RepeatDataset and
     ConcatDataset."""
     if 'dataset' in dataset:
-        yield from _leaf_datasets(dataset['dataset'], f'{key}.dataset')
+        yield from leaf_datasets(dataset['dataset'], f'{key}.dataset')
     elif 'datasets' in dataset:
         for i, child in enumerate(dataset['datasets']):
-            yield from _leaf_datasets(child, f'{key}.datasets[{i}]')
+            yield from leaf_datasets(child, f'{key}.datasets[{i}]')
     else:
         yield key, dataset
 
@@ -37,7 +37,8 @@ def check_dataset_paths(cfg: Config) -> None:
 
     Looks at ``data_root``, ``ann_file`` and ``data_prefix`` of every dataset
     under ``train_dataloader``, ``val_dataloader`` and ``test_dataloader``,
-    joining relative paths to ``data_root`` as mmengine's ``BaseDataset`` does.
+    joining relative paths to ``data_root`` as mmengine's ``BaseDataset`` does,
+    and at the ``ann_file`` of ``val_evaluator`` / ``test_evaluator``.
 
     Raises:
         FileNotFoundError: naming the config key, the path as written and
@@ -48,7 +49,7 @@ def check_dataset_paths(cfg: Config) -> None:
         loader = cfg.get(loader_key)
         if not loader or 'dataset' not in loader:
             continue
-        for key, dataset in _leaf_datasets(loader['dataset'],
+        for key, dataset in leaf_datasets(loader['dataset'],
                                            f'{loader_key}.dataset'):
             data_root = dataset.get('data_root') or ''
             hint = DEMO_DATA_HINT if 'demo' in data_root else (
@@ -72,3 +73,16 @@ def check_dataset_paths(cfg: Config) -> None:
                     raise FileNotFoundError(
                         f"{key}.data_prefix['img']: image directory "
                         f'{prefix!r} not found at {path!r}. {hint}')
+    for evaluator_key in ('val_evaluator', 'test_evaluator'):
+        evaluators = cfg.get(evaluator_key) or []
+        if isinstance(evaluators, dict):
+            evaluators = [evaluators]
+        for i, evaluator in enumerate(evaluators):
+            path = evaluator.get('ann_file') or ''
+            if path and _is_local(path) and not osp.isfile(path):
+                key = evaluator_key + (f'[{i}]' if len(evaluators) > 1 else '')
+                hint = DEMO_DATA_HINT if 'demo' in path else (
+                    'Fix the path in the config or with --cfg-options.')
+                raise FileNotFoundError(
+                    f'{key}.ann_file: annotation file {path!r} not found. '
+                    f'{hint}')

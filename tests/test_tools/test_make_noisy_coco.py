@@ -43,6 +43,8 @@ def make_coco(num_boxes: int = 3000, seed: int = 0) -> dict:
                 category_id=1,
                 bbox=[float(v) for v in (5000 - w / 2, 5000 - h / 2, w, h)],
                 area=float(w * h),
+                segmentation=[[5000 - w / 2, 5000, 5000, 5000 - h / 2,
+                               5000 + w / 2, 5000]],
                 iscrowd=0))
     anns.append(
         dict(id=num_boxes + 1, image_id=1, category_id=1,
@@ -120,10 +122,16 @@ def test_fields_ids_and_crowd_regions_are_kept():
     ]
     crowd = [a for a in noisy['annotations'] if a['iscrowd']]
     assert crowd == [a for a in coco['annotations'] if a['iscrowd']]
+    changed = ('bbox', 'area', 'segmentation')
     for clean_ann, noisy_ann in zip(coco['annotations'],
                                     noisy['annotations']):
-        assert {k: v for k, v in clean_ann.items() if k != 'bbox'} == {
-            k: v for k, v in noisy_ann.items() if k != 'bbox'}
+        assert {k: v for k, v in clean_ann.items() if k not in changed} == {
+            k: v for k, v in noisy_ann.items() if k not in changed}
+        if not clean_ann['iscrowd']:
+            # The area is the noisy box's; the clean outline is dropped.
+            x, y, w, h = noisy_ann['bbox']
+            assert noisy_ann['area'] == pytest.approx(w * h, abs=0.01)
+            assert 'segmentation' not in noisy_ann
     # The input is not modified.
     assert coco == make_coco(50)
 
@@ -157,6 +165,14 @@ def test_cli_writes_each_level_and_reports_mean_iou(tmp_path):
     run_tool(TOOL, str(ann_file), '--out-dir', str(out_dir), '--levels',
              '0.4', '--seed', '2')
     assert (out_dir / 'train_noise40_seed2.json').is_file()
+    # An existing output is replaced only with --overwrite.
+    before = (out_dir / 'train_noise40.json').read_text()
+    proc = run_tool(TOOL, str(ann_file), '--out-dir', str(out_dir),
+                    '--levels', '0.4', check=False)
+    assert proc.returncode != 0 and '--overwrite' in proc.stderr
+    assert (out_dir / 'train_noise40.json').read_text() == before
+    run_tool(TOOL, str(ann_file), '--out-dir', str(out_dir), '--levels',
+             '0.4', '--overwrite')
 
 
 def test_cli_errors_name_the_problem(tmp_path):

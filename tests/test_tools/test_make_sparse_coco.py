@@ -138,3 +138,15 @@ def test_annotation_of_a_missing_image_is_named(tmp_path):
     proc = run_tool(TOOL, str(src), '--out-dir', str(tmp_path), check=False)
     assert proc.returncode != 0
     assert 'annotation id 1 refers to image id 99' in proc.stderr
+
+
+def test_json_without_annotations_is_refused(tmp_path):
+    src = tmp_path / 'train.json'
+    coco = make_coco(src)
+    del coco['annotations']
+    src.write_text(json.dumps(coco))
+    proc = run_tool(TOOL, str(src), '--out-dir', str(tmp_path / 'out'),
+                    check=False)
+    assert proc.returncode != 0
+    assert 'has no "annotations" list' in proc.stderr
+    assert not (tmp_path / 'out').exists()

@@ -44,6 +44,15 @@ def test_writes_disjoint_labeled_and_unlabeled_splits(demo_data_root,
                 proc.stdout
     assert picked[1, 50] != picked[2, 50]  # folds are different seeds
 
+    # Existing splits are replaced only with --overwrite.
+    written = open(osp.join(out, 'instances_train.1@10.json')).read()
+    refused = run_tool(TOOL, ann_file, '--out-dir', out, '--percents', '10',
+                       '--folds', '1', check=False)
+    assert refused.returncode != 0 and '--overwrite' in refused.stderr
+    run_tool(TOOL, ann_file, '--out-dir', out, '--percents', '10', '--folds',
+             '1', '--overwrite')
+    assert open(osp.join(out, 'instances_train.1@10.json')).read() == written
+
     # Same fold, same split.
     again = str(tmp_path / 'again')
     run_tool(TOOL, ann_file, '--out-dir', again, '--percents', '50',
@@ -87,3 +96,9 @@ def test_errors_name_the_problem(demo_data_root, tmp_path):
                     '--percents', '50', '--folds', '1', check=False)
     assert (f'annotation id {coco["annotations"][0]["id"]} refers to image '
             'id 999999') in proc.stderr
+
+    del coco['annotations']
+    broken.write_text(json.dumps(coco))
+    proc = run_tool(TOOL, str(broken), '--out-dir', str(tmp_path / 'none'),
+                    check=False)
+    assert 'has no "annotations" list' in proc.stderr

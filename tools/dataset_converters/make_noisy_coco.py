@@ -31,14 +31,13 @@ Usage::
         --out-dir data/coco/noisy_anns --levels 0.1 0.2 0.3 0.4
 """
 import argparse
-import json
 import os
 import os.path as osp
 from typing import List
 
 import numpy as np
 from mmext.evaluation import matched_box_ious
-from mmext.utils import load_coco_json
+from mmext.utils import load_coco_json, write_coco_json
 
 
 def check_level(level: float) -> float:
@@ -66,6 +65,14 @@ def perturb_boxes(boxes: np.ndarray, width: float, height: float,
     noisy = np.stack([x1, y1, x2 - x1, y2 - y1], axis=1)
     degenerate = (noisy[:, 2] <= 0) | (noisy[:, 3] <= 0)
     noisy[degenerate] = boxes[degenerate]
+    return noisy
+
+
+def noisy_annotation(ann: dict, bbox: List[float]) -> dict:
+    """``ann`` with the noisy box, its area, and no segmentation (the clean
+    object's outline, which the noisy box no longer matches)."""
+    noisy = {k: v for k, v in ann.items() if k != 'segmentation'}
+    noisy.update(bbox=bbox, area=round(bbox[2] * bbox[3], 2))
     return noisy
 
 
@@ -97,7 +104,8 @@ def add_box_noise(coco: dict, level: float, seed: int = 1) -> dict:
             noisy_bbox[id(ann)] = [round(float(v), 2) for v in box]
     out = {k: v for k, v in coco.items() if k != 'annotations'}
     out['annotations'] = [
-        dict(ann, bbox=noisy_bbox[id(ann)]) if id(ann) in noisy_bbox else ann
+        noisy_annotation(ann, noisy_bbox[id(ann)])
+        if id(ann) in noisy_bbox else ann
         for ann in coco.get('annotations', [])
     ]
     return out
@@ -115,6 +123,10 @@ def parse_args() -> argparse.Namespace:
         default=[0.1, 0.2, 0.3, 0.4],
         help='noise levels in [0, 1)')
     parser.add_argument('--seed', type=int, default=1, help='random seed')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace output files that exist already (refused by default)')
     return parser.parse_args()
 
 
@@ -132,8 +144,7 @@ def main() -> None:
         out_file = osp.join(args.out_dir,
                             f'{stem}_noise{round(level * 100):02d}'
                             f'{suffix}.json')
-        with open(out_file, 'w') as f:
-            json.dump(noisy, f)
+        write_coco_json(noisy, out_file, args.overwrite)
         ious = matched_box_ious(coco, noisy)
         mean = f'{ious.mean():.4f}' if len(ious) else '-'
         print(f'{level:5.2f}  {len(ious):5d}  {mean}   {out_file}')

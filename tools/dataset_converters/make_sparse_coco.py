@@ -37,7 +37,6 @@ Usage::
         --out-dir data/coco/sparse_anns --settings easy hard extreme keep1
 """
 import argparse
-import json
 import math
 import os
 import os.path as osp
@@ -47,7 +46,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from mmext.utils import load_coco_json
+from mmext.utils import load_coco_json, write_coco_json
 
 # Annotations kept of a group of n: per image and category, or per image for
 # keep1.
@@ -150,21 +149,25 @@ def parse_args() -> argparse.Namespace:
         default=['easy', 'hard', 'extreme', 'keep1'],
         help=f'settings to write: {SETTINGS_HELP}')
     parser.add_argument('--seed', type=int, default=1, help='random seed')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace output files that exist already (refused by default)')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
     settings = [check_setting(s) for s in args.settings]
-    coco = load_coco_json(args.ann_file)
+    coco = load_coco_json(args.ann_file,
+                          keys=('images', 'categories', 'annotations'))
     os.makedirs(args.out_dir, exist_ok=True)
     stem = osp.splitext(osp.basename(args.ann_file))[0]
     suffix = '' if args.seed == 1 else f'_seed{args.seed}'
     for setting in settings:
         sparse = sparsify(coco, setting, args.seed)
         out_file = osp.join(args.out_dir, f'{stem}_{setting}{suffix}.json')
-        with open(out_file, 'w') as f:
-            json.dump(sparse, f)
+        write_coco_json(sparse, out_file, args.overwrite)
         print(format_report(setting, kept_per_category(coco, sparse)))
         print(f'wrote {out_file}\n')
 

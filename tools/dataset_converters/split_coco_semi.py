@@ -26,14 +26,13 @@ Usage::
         --out-dir data/coco/semi_anns --percents 1 2 5 10 --folds 1 2 3 4 5
 """
 import argparse
-import json
 import os
 import os.path as osp
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from mmext.utils import load_coco_json
+from mmext.utils import load_coco_json, write_coco_json
 
 
 def split_images(coco: dict, percent: float,
@@ -64,14 +63,10 @@ def subset(coco: dict, images: Sequence[dict]) -> dict:
     return out
 
 
-def write_json(obj: dict, path: str) -> None:
-    with open(path, 'w') as f:
-        json.dump(obj, f)
-
-
 def write_splits(coco: dict, out_dir: str, prefix: str,
                  percents: Sequence[float],
-                 folds: Sequence[int]) -> List[Dict]:
+                 folds: Sequence[int],
+                 overwrite: bool = False) -> List[Dict]:
     """Write every fold/percentage pair; return one summary row each."""
     os.makedirs(out_dir, exist_ok=True)
     rows = []
@@ -80,10 +75,11 @@ def write_splits(coco: dict, out_dir: str, prefix: str,
             labeled, unlabeled = split_images(coco, percent, fold)
             name = f'{prefix}.{fold}@{percent:g}'
             labeled_coco = subset(coco, labeled)
-            write_json(labeled_coco, osp.join(out_dir, f'{name}.json'))
-            write_json(
+            write_coco_json(labeled_coco, osp.join(out_dir, f'{name}.json'),
+                            overwrite)
+            write_coco_json(
                 subset(coco, unlabeled),
-                osp.join(out_dir, f'{name}-unlabeled.json'))
+                osp.join(out_dir, f'{name}-unlabeled.json'), overwrite)
             rows.append(
                 dict(
                     name=name,
@@ -93,13 +89,15 @@ def write_splits(coco: dict, out_dir: str, prefix: str,
     return rows
 
 
-def write_unlabeled_set(info_path: str, categories: List[dict],
-                        out_path: str) -> int:
+def write_unlabeled_set(info_path: str,
+                        categories: List[dict],
+                        out_path: str,
+                        overwrite: bool = False) -> int:
     """Write COCO unlabeled2017 as a json with categories, no annotations."""
     info = load_coco_json(info_path, keys=('images', ))
-    write_json(
+    write_coco_json(
         dict(images=info['images'], annotations=[], categories=categories),
-        out_path)
+        out_path, overwrite)
     return len(info['images'])
 
 
@@ -119,14 +117,20 @@ def parse_args() -> argparse.Namespace:
         '--unlabeled-info',
         help='image_info_unlabeled2017.json to turn into '
         'instances_unlabeled2017.json in OUT_DIR')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace output files that exist already (refused by default)')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    coco = load_coco_json(args.ann_file)
+    coco = load_coco_json(args.ann_file,
+                          keys=('images', 'categories', 'annotations'))
     prefix = args.prefix or osp.splitext(osp.basename(args.ann_file))[0]
-    rows = write_splits(coco, args.out_dir, prefix, args.percents, args.folds)
+    rows = write_splits(coco, args.out_dir, prefix, args.percents, args.folds,
+                        args.overwrite)
     print(f'{"split":<40} {"labeled":>8} {"unlabeled":>10} {"boxes":>8}')
     for row in rows:
         print(f'{row["name"]:<40} {row["labeled"]:>8} '
@@ -134,7 +138,7 @@ def main() -> None:
     if args.unlabeled_info:
         out_path = osp.join(args.out_dir, 'instances_unlabeled2017.json')
         num = write_unlabeled_set(args.unlabeled_info, coco['categories'],
-                                  out_path)
+                                  out_path, args.overwrite)
         print(f'{out_path}: {num} unlabeled images')
     print(f'Wrote {args.out_dir}')
 
