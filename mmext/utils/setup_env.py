@@ -1,4 +1,5 @@
 import datetime
+from typing import Dict, List
 
 from mmengine import DefaultScope
 
@@ -22,6 +23,8 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmext.engine  # noqa: F401
     import mmext.evaluation  # noqa: F401
     import mmext.models  # noqa: F401
+    import mmext.ops  # noqa: F401
+    import mmext.visualization  # noqa: F401
 
     if not init_default_scope:
         return
@@ -33,3 +36,19 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         # overwrite the active one (as mmdet's register_all_modules does).
         stamp = datetime.datetime.now().strftime('%Y%m%d_%H%M%S_%f')
         DefaultScope.get_instance(f'mmext-{stamp}', scope_name='mmext')
+
+
+def list_modules() -> Dict[str, List[str]]:
+    """mmext's own modules per registry (``{'model': ['CrossScaleShift',
+    ...], ...}``), as configs name them (``mmext.<name>``); registries
+    without an mmext module are left out."""
+    from mmengine.registry import Registry
+
+    import mmext.registry
+    register_all_modules(init_default_scope=False)
+    modules = {}
+    for registry in vars(mmext.registry).values():
+        if (isinstance(registry, Registry) and registry.scope == 'mmext'
+                and registry.module_dict):
+            modules[registry.name] = sorted(registry.module_dict)
+    return modules

@@ -25,6 +25,8 @@ default_hooks = dict(
         max_keep_ckpts=1),
     visualization=dict(_delete_=True, type='AnomalyVisualizationHook'))
 log_processor = dict(by_epoch=False)
+# After the switch to the segmentation stage, log only its losses.
+custom_hooks = [dict(type='PruneStaleLossLogsHook')]
 # Anomaly panels (image | heat map | overlay) for the visualization hook and
 # AnomalyInferencer.
 visualizer = dict(
