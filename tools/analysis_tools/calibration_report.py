@@ -15,7 +15,8 @@ each correct when it overlaps an annotated box of its class by IoU >
 Usage::
 
     python tools/analysis_tools/calibration_report.py CONFIG CHECKPOINT \\
-        --out-dir work_dirs/calibration [--predict-on teacher|student]
+        --out-dir work_dirs/calibration [--predict-on teacher|student] \\
+        [--max-images N] [--overwrite] [--cfg-options KEY=VALUE ...]
 """
 import argparse
 import json
@@ -25,6 +26,8 @@ from typing import Dict, Tuple
 
 import numpy as np
 import torch
+from mmengine.config import DictAction
+from mmengine.utils import ProgressBar
 
 from mmext.evaluation import expected_calibration_error, reliability_bins
 
@@ -47,6 +50,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num-bins', type=int, default=20)
     parser.add_argument(
         '--max-images', type=int, help='stop after this many images')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace a report that OUT_DIR holds already')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. test_dataloader.batch_size=2')
     return parser.parse_args()
 
 
@@ -77,6 +89,9 @@ def collect(model: torch.nn.Module, dataloader, predict_on: str,
     score_thr = model.semi_train_cfg.initial_score_thr
     annotations = annotations_by_image(dataloader.dataset)
     scores, correct, seen = [], [], 0
+    total = len(dataloader.dataset)
+    progress = ProgressBar(total if max_images is None else min(
+        total, max_images))
     with torch.no_grad():
         for batch in dataloader:
             data = model.data_preprocessor(batch, False)
@@ -91,8 +106,10 @@ def collect(model: torch.nn.Module, dataloader, predict_on: str,
                     matches_annotation(pred.bboxes, pred.labels, gt_bboxes,
                                        gt_labels, iou_thr))
                 seen += 1
+                progress.update()
             if max_images is not None and seen >= max_images:
                 break
+    print()
     return torch.cat(scores).numpy(), torch.cat(correct).numpy()
 
 
@@ -148,14 +165,26 @@ def main() -> None:
     from mmengine.runner import Runner, load_checkpoint
 
     from mmext.registry import MODELS
-    from mmext.utils import check_dataset_paths, register_all_modules
+    from mmext.utils import (check_checkpoint_fits, check_dataset_paths,
+                             register_all_modules)
     register_all_modules()
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    outputs = [
+        osp.join(args.out_dir, name)
+        for name in ('calibration_report.json', 'reliability_diagram.png')
+    ]
+    existing = [path for path in outputs if osp.exists(path)]
+    if existing and not args.overwrite:
+        raise FileExistsError(f'{existing} exist: choose another --out-dir, '
+                              'or pass --overwrite to replace them')
     if not cfg.model.get('type', '').endswith('CalibratedTeacher'):
         raise ValueError(f'{args.config}: model.type must be '
                          f'CalibratedTeacher, got {cfg.model.get("type")}')
     check_dataset_paths(cfg)
     model = MODELS.build(cfg.model)
+    check_checkpoint_fits(model, args.checkpoint)
     load_checkpoint(model, args.checkpoint, map_location='cpu')
     model.eval()
     if not model.calibrator.is_fitted:
@@ -165,6 +194,12 @@ def main() -> None:
     dataloader = Runner.build_dataloader(cfg.test_dataloader)
     scores, correct = collect(model, dataloader, args.predict_on, iou_thr,
                               args.max_images)
+    if not len(scores):
+        raise SystemExit(
+            f'nothing to calibrate: the {args.predict_on} made no detection '
+            f'with a score >= semi_train_cfg.initial_score_thr '
+            f'({model.semi_train_cfg.initial_score_thr}) on these images; '
+            'no report written')
     with torch.no_grad():
         calibrated = model.calibrator(torch.from_numpy(scores)).numpy()
     report = summarise(scores, calibrated, correct, args.num_bins)
@@ -176,9 +211,9 @@ def main() -> None:
         slope=float(model.calibrator.slope),
         intercept=float(model.calibrator.intercept))
     os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'calibration_report.json'), 'w') as f:
+    with open(outputs[0], 'w') as f:
         json.dump(report, f, indent=1)
-    plot(report, osp.join(args.out_dir, 'reliability_diagram.png'))
+    plot(report, outputs[1])
     print(f'{report["num_detections"]} detections (score >= '
           f'{model.semi_train_cfg.initial_score_thr}) of the '
           f'{args.predict_on}, precision {report["precision"]:.3f} at IoU > '

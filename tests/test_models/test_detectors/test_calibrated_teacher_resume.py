@@ -112,6 +112,19 @@ def test_calibration_report(demo_data_root, full_run, tmp_path):
         assert sum(report[part]['counts']) == report['num_detections']
     assert (out_dir / 'reliability_diagram.png').stat().st_size > 1000
 
+    # An earlier report is replaced only with --overwrite.
+    args = ('tools/analysis_tools/calibration_report.py', config,
+            str(work_dir / 'full' / 'iter_4.pth'), '--out-dir', str(out_dir))
+    proc = run_tool(*args, check=False)
+    assert proc.returncode != 0 and '--overwrite' in proc.stderr
+    # No detection reaches the threshold: nothing to calibrate, said so.
+    proc = run_tool(*args, '--overwrite', '--cfg-options',
+                    'model.semi_train_cfg.initial_score_thr=1.01',
+                    check=False)
+    assert proc.returncode != 0 and 'nothing to calibrate' in proc.stderr
+    assert json.loads((out_dir / 'calibration_report.json').read_text()) == (
+        report)
+
 
 def test_calibration_report_refuses_other_models(tmp_path):
     proc = run_tool('tools/analysis_tools/calibration_report.py',
