@@ -58,6 +58,16 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def check_size(h: int, w: int, batch: int) -> None:
+    """The necks' BatchNorm cannot train on one value per channel: the
+    coarsest output (stride 128) must hold more than one at this batch."""
+    if batch * -(-h // 128) * -(-w // 128) < 2:
+        raise SystemExit(
+            f'size {h}x{w} at --batch {batch} gives the stride-128 level a '
+            '1x1 map, on which BatchNorm cannot train (one value per '
+            'channel): use --batch 2 or more, or a side over 128')
+
+
 def backbone_features(h: int, w: int, batch: int,
                       device: str) -> Tuple[torch.Tensor, ...]:
     """ResNet-50 C2-C5 maps of an ``h x w`` image (strides 4-32)."""
@@ -124,8 +134,11 @@ def main() -> None:
     print(f'Necks on RetinaNet-R50 features, batch {args.batch}, {hardware}, '
           f'torch {torch.__version__}; median of {args.repeat} rounds; FLOPs '
           'as counted by mmengine (it skips mmcv\'s compiled ops)')
-    for size in args.sizes:
-        h, w = (int(v) for v in size.lower().split('x'))
+    sizes = [tuple(int(v) for v in size.lower().split('x'))
+             for size in args.sizes]
+    for h, w in sizes:
+        check_size(h, w, args.batch)
+    for h, w in sizes:
         feats = backbone_features(h, w, args.batch, device)
         results = measure_all(args.necks, feats, args)
         rows: List[Tuple[str, Dict]] = list(results.items())
