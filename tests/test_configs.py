@@ -77,3 +77,32 @@ def test_bad_custom_import_is_reported(tmp_path):
                       'allow_failed_imports=False)\n')
     with pytest.raises(ImportError, match='mmext_typo'):
         Config.fromfile(str(config))
+
+
+def test_metafiles_list_every_config_mim_can_find():
+    """``mim search mmext`` reads model-index.yml and the metafiles it
+    imports: each names an existing config, and every config is listed."""
+    import yaml
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    with open(osp.join(root, 'model-index.yml')) as f:
+        imports = yaml.safe_load(f)['Import']
+    assert sorted(imports) == sorted(
+        osp.relpath(p, root)
+        for p in glob.glob(osp.join(root, 'configs', '*', 'metafile.yml')))
+    listed = set()
+    for metafile in imports:
+        with open(osp.join(root, metafile)) as f:
+            meta = yaml.safe_load(f)
+        collections = {c['Name'] for c in meta['Collections']}
+        for model in meta['Models']:
+            assert model['In Collection'] in collections, model['Name']
+            assert osp.isfile(osp.join(root, model['Config'])), model
+            assert model['Name'] == osp.splitext(
+                osp.basename(model['Config']))[0]
+            listed.add(model['Config'])
+    configs = {
+        osp.relpath(p, root)
+        for p in glob.glob(osp.join(root, 'configs', '*', '*.py'))
+        if '_base_' not in p
+    }
+    assert configs == listed, configs ^ listed
