@@ -38,3 +38,14 @@ def test_labels_stay_inside_the_image():
         MMDetVisualizer(name='mmdet_det_vis'))
     assert not inside(mmdet_extents[0], figure)
     assert np.allclose(mmdet_extents[1].bounds, extents[1].bounds)
+
+
+def test_mmext_configs_draw_with_it():
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmext.registry import VISUALIZERS
+    init_default_scope('mmext')
+    cfg = Config.fromfile('configs/demo/atss_r18_fpn_demo.py')
+    visualizer = VISUALIZERS.build(dict(cfg.visualizer, name='from_config'))
+    assert type(visualizer) is DetLocalVisualizer
