@@ -48,6 +48,35 @@ def test_downstream_config_inherits_with_mmext_prefix(tmp_path):
     assert osp.isfile(osp.join(mim_configs, 'demo', 'atss_r18_fpn_demo.py'))
 
 
+def test_readme_downstream_config_passes_the_data_checks(tmp_path,
+                                                         demo_data_root):
+    """The README's downstream snippet keeps classes and num_classes
+    consistent (the data checks would stop it otherwise)."""
+    import re
+
+    from mmext.utils import check_data_before_run, check_dataset_paths
+    with open(osp.join(osp.dirname(osp.dirname(__file__)), 'README.md')) as f:
+        snippet = re.search(r'```python\n(# my_project/configs/my_atss.py.*?)'
+                            r'```', f.read(), re.S).group(1)
+    config = tmp_path / 'my_atss.py'
+    config.write_text(snippet)
+    cfg = Config.fromfile(str(config))
+    ann = f'{demo_data_root}/annotations/instances_val.json'
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.data_root': f'{demo_data_root}/',
+        'val_dataloader.dataset.data_root': f'{demo_data_root}/',
+        'test_dataloader.dataset.data_root': f'{demo_data_root}/',
+        'val_evaluator.ann_file': ann,
+        'test_evaluator.ann_file': ann
+    })
+    assert cfg.model.bbox_head.num_classes == 3
+    check_dataset_paths(cfg)
+    check_data_before_run(cfg)
+    cfg.model.bbox_head.num_classes = 2
+    with pytest.raises(ValueError, match='num_classes = 2'):
+        check_data_before_run(cfg)
+
+
 def test_plain_mmdet_config_uses_mmext_through_custom_imports(tmp_path):
     config = tmp_path / 'mmdet_style.py'
     config.write_text(

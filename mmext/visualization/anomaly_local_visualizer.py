@@ -73,10 +73,11 @@ def anomaly_panel(image: np.ndarray,
     """The image | heat map | overlay panel of one prediction.
 
     Each part has a title strip; a colour bar for the heat map's [0, 1]
-    scale is on the right. The ground-truth mask is outlined in magenta on
-    the image and on the overlay, the predicted mask (``anomaly_map >=
-    threshold``) in white on the overlay; the overlay's title gives the
-    image score (and the decision when a threshold is given).
+    scale is on the right. The image and the heat map are left clean (an
+    outline would hide thin defects); on the overlay the ground-truth mask
+    is outlined in magenta and the predicted mask (``anomaly_map >=
+    threshold``) in white, and its title gives the image score (and the
+    decision when a threshold is given).
 
     Args:
         image (np.ndarray): The RGB image, ``(H, W, 3)`` uint8.
@@ -96,10 +97,8 @@ def anomaly_panel(image: np.ndarray,
                          f'{anomaly_map.shape} differ in size')
     height, width = anomaly_map.shape
     heat = heat_map(anomaly_map)
-    shown = image.copy()
     overlay = cv2.addWeighted(image, 1 - alpha, heat, alpha, 0)
     if gt_mask is not None:
-        outline(shown, gt_mask, GT_COLOR)
         outline(overlay, gt_mask, GT_COLOR)
     title = f'score {score:.3f}'
     if threshold is not None:
@@ -109,7 +108,7 @@ def anomaly_panel(image: np.ndarray,
     bar_w = max(24, width // 5)
     panel = np.zeros((height + title_h, 3 * width + bar_w, 3), np.uint8)
     for i, (part, name) in enumerate(
-        ((shown, 'image'), (heat, 'anomaly map'), (overlay, title))):
+        ((image, 'image'), (heat, 'anomaly map'), (overlay, title))):
         panel[title_h:, i * width:(i + 1) * width] = part
         put_fitted_text(panel, name, (i * width, 0, width, title_h))
     panel[title_h:, 3 * width:] = colour_bar(height, bar_w)
