@@ -2,6 +2,7 @@ import json
 import resource
 import statistics
 import subprocess
+import sys
 import time
 from typing import Callable, List
 
@@ -81,8 +82,13 @@ def run_benchmark_worker(cmd: List[str], what: str) -> dict:
     """Run a benchmark's worker process and return the JSON object it prints
     last; a failure raises ``RuntimeError`` naming ``what`` with the end of
     the worker's stderr. Benchmarks measure each case in a fresh process so
-    that peak memory and caches of one case do not leak into the next."""
+    that peak memory and caches of one case do not leak into the next. A
+    progress line per case goes to stderr (the table goes to stdout)."""
+    print(f'measuring {what} ...', end='', file=sys.stderr, flush=True)
+    start = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
+        print(' failed', file=sys.stderr)
         raise RuntimeError(f'{what} failed:\n{out.stderr[-3000:]}')
+    print(f' {time.perf_counter() - start:.0f} s', file=sys.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -12,6 +12,7 @@ every neck once, so that the machine's drift hits them alike. On the CPU with
 """
 import argparse
 import statistics
+import sys
 from typing import Callable, Dict, List, Tuple
 
 import torch
@@ -139,6 +140,8 @@ def main() -> None:
     for h, w in sizes:
         check_size(h, w, args.batch)
     for h, w in sizes:
+        print(f'measuring {len(args.necks)} necks at {h}x{w} ...',
+              file=sys.stderr, flush=True)
         feats = backbone_features(h, w, args.batch, device)
         results = measure_all(args.necks, feats, args)
         rows: List[Tuple[str, Dict]] = list(results.items())

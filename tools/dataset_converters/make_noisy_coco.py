@@ -33,6 +33,7 @@ Usage::
 import argparse
 import os
 import os.path as osp
+import sys
 from typing import List
 
 import numpy as np
@@ -133,6 +134,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     levels: List[float] = [check_level(level) for level in args.levels]
+    print(f'reading {args.ann_file}', file=sys.stderr, flush=True)
     coco = load_coco_json(args.ann_file, keys=('images', 'categories',
                                                'annotations'))
     os.makedirs(args.out_dir, exist_ok=True)

@@ -41,6 +41,7 @@ import math
 import os
 import os.path as osp
 import re
+import sys
 from collections import defaultdict
 from typing import Dict, List, Tuple
 
@@ -159,6 +160,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     settings = [check_setting(s) for s in args.settings]
+    print(f'reading {args.ann_file}', file=sys.stderr, flush=True)
     coco = load_coco_json(args.ann_file,
                           keys=('images', 'categories', 'annotations'))
     os.makedirs(args.out_dir, exist_ok=True)

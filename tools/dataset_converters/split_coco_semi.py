@@ -28,6 +28,7 @@ Usage::
 import argparse
 import os
 import os.path as osp
+import sys
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -126,6 +127,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    print(f'reading {args.ann_file}', file=sys.stderr, flush=True)
     coco = load_coco_json(args.ann_file,
                           keys=('images', 'categories', 'annotations'))
     prefix = args.prefix or osp.splitext(osp.basename(args.ann_file))[0]
