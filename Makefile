@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 UPSTREAM_VENV ?= .venv-upstream
-DEMO_CONFIG ?= configs/demo/atss_r18_fpn_demo.py
+DEMO_CONFIG ?= configs/demo/atss_r18_fpn_10e_demo.py
 # One work dir per config, as mmdet's tools name them.
 DEMO_WORK_DIR ?= work_dirs/demo/$(basename $(notdir $(DEMO_CONFIG)))
 PYTEST_ARGS ?=

@@ -28,7 +28,7 @@ def test_mmext_base_resolves_where_mmengine_looks_in_the_wrong_place(
     monkeypatch.setattr(config_module, 'get_installed_path',
                         editable_install_on_mmengine_0_10_7)
     user_config = tmp_path / 'my_atss.py'
-    user_config.write_text("_base_ = 'mmext::demo/atss_r18_fpn_demo.py'\n"
+    user_config.write_text("_base_ = 'mmext::demo/atss_r18_fpn_10e_demo.py'\n"
                            'model = dict(bbox_head=dict(num_classes=3))\n')
     register_config_package()
     cfg = Config.fromfile(str(user_config))
@@ -45,7 +45,7 @@ def test_without_it_the_lookup_fails(tmp_path, monkeypatch):
     monkeypatch.setattr(config_module, 'get_installed_path',
                         editable_install_on_mmengine_0_10_7)
     user_config = tmp_path / 'my_atss.py'
-    user_config.write_text("_base_ = 'mmext::demo/atss_r18_fpn_demo.py'\n")
+    user_config.write_text("_base_ = 'mmext::demo/atss_r18_fpn_10e_demo.py'\n")
     with pytest.raises(FileNotFoundError, match='site-packages/mmext'):
         Config.fromfile(str(user_config))
 

@@ -37,7 +37,7 @@ def test_config_builds_its_model(config):
 def test_downstream_config_inherits_with_mmext_prefix(tmp_path):
     import mmext
     config = tmp_path / 'my_atss.py'
-    config.write_text("_base_ = 'mmext::demo/atss_r18_fpn_demo.py'\n"
+    config.write_text("_base_ = 'mmext::demo/atss_r18_fpn_10e_demo.py'\n"
                       'model = dict(bbox_head=dict(num_classes=3))\n')
     cfg = Config.fromfile(str(config))
     assert cfg.model.type == 'ATSS' and cfg.model.bbox_head.num_classes == 3
@@ -45,7 +45,7 @@ def test_downstream_config_inherits_with_mmext_prefix(tmp_path):
     assert cfg.default_scope == 'mmext'
     # Resolved from the installed package, not from a relative path.
     mim_configs = osp.join(osp.dirname(mmext.__file__), '.mim', 'configs')
-    assert osp.isfile(osp.join(mim_configs, 'demo', 'atss_r18_fpn_demo.py'))
+    assert osp.isfile(osp.join(mim_configs, 'demo', 'atss_r18_fpn_10e_demo.py'))
 
 
 def test_readme_downstream_config_passes_the_data_checks(tmp_path,

@@ -9,7 +9,7 @@ import torch
 from conftest import run_tool
 
 CONFIG = """
-_base_ = 'mmext::demo/atss_r18_fpn_demo.py'
+_base_ = 'mmext::demo/atss_r18_fpn_10e_demo.py'
 data_root = '{root}/'
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,

@@ -25,7 +25,7 @@ test_evaluator = val_evaluator
 CONFIGS = dict(
     # Epoch-based dense detector with BN, random resize and flip.
     atss="""
-_base_ = 'mmext::demo/atss_r18_fpn_demo.py'
+_base_ = 'mmext::demo/atss_r18_fpn_10e_demo.py'
 data_root = '{det}/'
 pipeline = [
     dict(type='LoadImageFromFile'),
@@ -41,7 +41,7 @@ train_dataloader = dict(batch_size=4,
                     ).replace('interval=2, max_keep', 'interval=1, max_keep')
     + DET_EVAL,
     mixteacher="""
-_base_ = 'mmext::mixteacher/mixteacher_faster-rcnn_r18_fpn_demo-semi-0.1.py'
+_base_ = 'mmext::mixteacher/mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py'
 data_root = '{det}/'
 ann = 'annotations/instances_train.json'
 model = dict(semi_train_cfg=dict(unsup_start_iter=1, unsup_warmup_iters=2))
@@ -53,7 +53,7 @@ train_dataloader = dict(
 """ + COMMON + DET_EVAL,
     calibrated_teacher="""
 _base_ = ('mmext::calibrated_teacher/'
-          'calibrated-teacher_retinanet_r18_fpn_demo-sparse-extreme.py')
+          'calibrated-teacher_retinanet_r18_fpn_400it_demo-sparse-extreme.py')
 data_root = '{det}/'
 model = dict(
     detector=dict(test_cfg=dict(score_thr=0.0, max_per_img=300)),
@@ -68,7 +68,7 @@ train_dataloader = dict(batch_size=2, dataset=dict(
     data_root=data_root, ann_file='annotations/instances_train.json'))
 """ + COMMON + DET_EVAL,
     ssd_det="""
-_base_ = 'mmext::ssd_det/ssd-det_r18_fpn_demo-noise40.py'
+_base_ = 'mmext::ssd_det/ssd-det_r18_fpn_500it_demo-noise40.py'
 data_root = '{det}/'
 ann = 'annotations/instances_train.json'
 model = dict(train_cfg=dict(num_negatives=20))

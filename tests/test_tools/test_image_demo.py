@@ -14,7 +14,7 @@ from mmengine.registry import init_default_scope
 from mmext.datasets import DemoDetDataset
 from mmext.registry import MODELS
 
-DET_CONFIG = 'configs/demo/atss_r18_fpn_demo.py'
+DET_CONFIG = 'configs/demo/atss_r18_fpn_10e_demo.py'
 AD_CONFIG = 'configs/dmdd/dmdd_r18_800it_demo-brick.py'
 
 

@@ -15,7 +15,7 @@ from mmext.registry import DATASETS
 from mmext.utils import register_all_modules
 
 SSD_DET = """
-_base_ = 'mmext::ssd_det/ssd-det_r18_fpn_demo-noise40.py'
+_base_ = 'mmext::ssd_det/ssd-det_r18_fpn_500it_demo-noise40.py'
 root = '{root}/'
 noisy = root + 'noisy_anns/instances_train_noise40.json'
 pipeline = [
@@ -50,7 +50,7 @@ default_hooks = dict(checkpoint=dict(interval=2), logger=dict(interval=1))
 """
 
 DETECTOR = """
-_base_ = 'mmext::ssd_det/faster-rcnn_r18_fpn_demo-noise40-refined.py'
+_base_ = 'mmext::ssd_det/faster-rcnn_r18_fpn_500it_demo-noise40-refined.py'
 root = '{root}/'
 # After two iterations the scores can all sit under the default 0.05
 # threshold, and COCO evaluation of no detection reports nothing: keep them.
@@ -140,7 +140,7 @@ def test_refine_samples_carry_resized_boxes_and_their_ids(noisy_root):
     register_all_modules()
     cfg = Config.fromfile(
         osp.join(REPO_ROOT, 'configs', 'ssd_det',
-                 'ssd-det_r18_fpn_demo-noise40.py'))
+                 'ssd-det_r18_fpn_500it_demo-noise40.py'))
     dataset_cfg = cfg.val_dataloader.dataset
     dataset_cfg.data_root = noisy_root + '/'
     dataset = DATASETS.build(dataset_cfg)

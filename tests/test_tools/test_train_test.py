@@ -12,7 +12,7 @@ from conftest import run_tool
 # A downstream project's config: inherits mmext's demo, shrinks it for tests.
 # No random flip, so that a resumed run must match an uninterrupted one.
 SMALL_DEMO = """
-_base_ = 'mmext::demo/atss_r18_fpn_demo.py'
+_base_ = 'mmext::demo/atss_r18_fpn_10e_demo.py'
 data_root = '{root}/'
 pipeline = [
     dict(type='LoadImageFromFile'),
@@ -197,7 +197,7 @@ def test_train_reports_bad_config(trained, tmp_path, option, message):
 def test_demo_data_hint_when_demo_set_is_missing(tmp_path):
     proc = run_tool(
         'tools/train.py',
-        'configs/demo/atss_r18_fpn_demo.py',
+        'configs/demo/atss_r18_fpn_10e_demo.py',
         '--work-dir',
         str(tmp_path),
         '--cfg-options',

@@ -46,6 +46,6 @@ def test_mmext_configs_draw_with_it():
 
     from mmext.registry import VISUALIZERS
     init_default_scope('mmext')
-    cfg = Config.fromfile('configs/demo/atss_r18_fpn_demo.py')
+    cfg = Config.fromfile('configs/demo/atss_r18_fpn_10e_demo.py')
     visualizer = VISUALIZERS.build(dict(cfg.visualizer, name='from_config'))
     assert type(visualizer) is DetLocalVisualizer

@@ -29,7 +29,7 @@ import torch
 from mmext.utils import describe_device, run_benchmark_worker, step_cost
 
 DEMO_CONFIG = ('configs/calibrated_teacher/'
-               'calibrated-teacher_retinanet_r18_fpn_demo-sparse-extreme.py')
+               'calibrated-teacher_retinanet_r18_fpn_400it_demo-sparse-extreme.py')
 STEPS = ('mmdet', 'mmext')
 HEADS = ('mmdet-head', 'mmext-head')
 

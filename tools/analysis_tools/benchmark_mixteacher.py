@@ -29,7 +29,7 @@ from mmext.utils import describe_device, run_benchmark_worker, step_cost
 
 IMPLS = ('mmdet', 'mmext')
 DEMO_CONFIG = ('configs/mixteacher/'
-               'mixteacher_faster-rcnn_r18_fpn_demo-semi-0.1.py')
+               'mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py')
 MIXED_SCALE_KEYS = ('fusion', 'train_scales', 'test_scale', 'size_divisor')
 
 

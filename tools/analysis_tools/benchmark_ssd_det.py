@@ -25,8 +25,8 @@ import torch
 from mmext.utils import describe_device, run_benchmark_worker, step_cost
 
 CONFIGS = dict(
-    mmdet='configs/ssd_det/faster-rcnn_r18_fpn_demo-noise40.py',
-    mmext='configs/ssd_det/ssd-det_r18_fpn_demo-noise40.py')
+    mmdet='configs/ssd_det/faster-rcnn_r18_fpn_500it_demo-noise40.py',
+    mmext='configs/ssd_det/ssd-det_r18_fpn_500it_demo-noise40.py')
 
 
 def parse_args() -> argparse.Namespace:

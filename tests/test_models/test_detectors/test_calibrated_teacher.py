@@ -13,7 +13,7 @@ from mmext.registry import MODELS
 from mmext.utils import register_all_modules
 
 CONFIG = ('configs/calibrated_teacher/'
-          'calibrated-teacher_retinanet_r18_fpn_demo-sparse-extreme.py')
+          'calibrated-teacher_retinanet_r18_fpn_400it_demo-sparse-extreme.py')
 FLIP = np.array([[-1., 0., 64.], [0., 1., 0.], [0., 0., 1.]])
 
 

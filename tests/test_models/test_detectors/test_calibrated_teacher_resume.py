@@ -14,7 +14,7 @@ from conftest import run_tool
 from mmext.utils import build_runner
 
 CONFIG = ('configs/calibrated_teacher/'
-          'calibrated-teacher_retinanet_r18_fpn_demo-sparse-extreme.py')
+          'calibrated-teacher_retinanet_r18_fpn_400it_demo-sparse-extreme.py')
 
 
 class Recorder(Hook):
@@ -128,7 +128,7 @@ def test_calibration_report(demo_data_root, full_run, tmp_path):
 
 def test_calibration_report_refuses_other_models(tmp_path):
     proc = run_tool('tools/analysis_tools/calibration_report.py',
-                    'configs/demo/atss_r18_fpn_demo.py', 'missing.pth',
+                    'configs/demo/atss_r18_fpn_10e_demo.py', 'missing.pth',
                     '--out-dir', str(tmp_path), check=False)
     assert proc.returncode != 0
     assert 'CalibratedTeacher' in proc.stderr

@@ -15,7 +15,7 @@ from mmext.registry import MODELS
 from mmext.utils import register_all_modules
 
 register_all_modules()
-CONFIG = 'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_demo-semi-0.1.py'
+CONFIG = 'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py'
 
 
 def build(**semi_train_cfg) -> MixTeacher:

@@ -12,7 +12,7 @@ from mmengine.hooks import Hook
 from conftest import run_tool
 from mmext.utils import build_runner
 
-CONFIG = 'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_demo-semi-0.1.py'
+CONFIG = 'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py'
 
 
 class Recorder(Hook):

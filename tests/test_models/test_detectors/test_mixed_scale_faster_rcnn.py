@@ -13,7 +13,7 @@ from mmext.models.detectors.mixed_scale_faster_rcnn import \
     average_scale_losses
 from mmext.registry import MODELS
 
-CONFIG = 'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_demo-semi-0.1.py'
+CONFIG = 'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py'
 
 
 def detector_cfg(**kwargs):

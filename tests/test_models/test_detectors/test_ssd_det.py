@@ -11,7 +11,7 @@ from mmext.utils import register_all_modules
 
 CONFIG = osp.join(
     osp.dirname(__file__), '..', '..', '..', 'configs', 'ssd_det',
-    'ssd-det_r18_fpn_demo-noise40.py')
+    'ssd-det_r18_fpn_500it_demo-noise40.py')
 
 
 def test_loss_predict_and_tensor_modes():

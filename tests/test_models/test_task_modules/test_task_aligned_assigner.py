@@ -147,7 +147,7 @@ def test_equal_iou_goes_to_the_first_gt_as_in_mmdet():
     'tood/tood_r50_fpn_1x_coco.py',
     'tood/tood_r50_fpn_anchor-based_1x_coco.py',
     'tood/tood_r101_fpn_ms-2x_coco.py',
-    'tood/tood_r18_fpn_demo.py',
+    'tood/tood_r18_fpn_10e_demo.py',
 ])
 def test_tood_configs_use_mmext_head_and_assigner(config):
     import os.path as osp

@@ -3,7 +3,7 @@
 # and student, same images a batch, iterations and optimiser, evaluated on the
 # fully annotated val set (teacher and student).
 _base_ = [
-    './retinanet_r18_fpn_demo-sparse-extreme.py',
+    './retinanet_r18_fpn_400it_demo-sparse-extreme.py',
     '../_base_/datasets/semi_augment.py'
 ]
 

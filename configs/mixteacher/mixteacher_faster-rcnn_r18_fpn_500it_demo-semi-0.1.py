@@ -1,8 +1,8 @@
 # MixTeacher on mmext's demo set: 10% labeled (32 images), the other 288 train
 # images unlabeled. Same detector, labeled batch, iterations and optimiser as
-# faster-rcnn_r18_fpn_sup-only_demo-semi-0.1.py, so the two mAPs compare.
+# faster-rcnn_r18_fpn_sup-only_500it_demo-semi-0.1.py, so the two mAPs compare.
 _base_ = [
-    './faster-rcnn_r18_fpn_sup-only_demo-semi-0.1.py',
+    './faster-rcnn_r18_fpn_sup-only_500it_demo-semi-0.1.py',
     '../_base_/datasets/semi_augment.py'
 ]
 

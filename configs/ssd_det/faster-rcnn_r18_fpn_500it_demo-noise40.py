@@ -3,7 +3,7 @@
 # data`), evaluated on the clean val set. The detector and schedule are the
 # MixTeacher demo's supervised baseline with 4 images a batch on the full
 # training set.
-_base_ = '../mixteacher/faster-rcnn_r18_fpn_sup-only_demo-semi-0.1.py'
+_base_ = '../mixteacher/faster-rcnn_r18_fpn_sup-only_500it_demo-semi-0.1.py'
 
 train_dataloader = dict(
     batch_size=4,
