@@ -8,7 +8,7 @@ DEMO_CONFIG ?= configs/demo/atss_r18_fpn_10e_demo.py
 DEMO_WORK_DIR ?= work_dirs/demo/$(basename $(notdir $(DEMO_CONFIG)))
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-upstream data demo test test-upstream clean
+.PHONY: setup setup-upstream data demo lint format test test-upstream clean
 
 setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash tools/misc/setup_env.sh
@@ -46,6 +46,20 @@ $(DEMO_DATA_STAMP): tools/misc/make_demo_data.py \
 
 demo: data
 	@PY=$(PY) bash tools/misc/run_demo.sh $(DEMO_CONFIG) $(DEMO_WORK_DIR)
+
+# The whole tree, as CI runs it (settings in setup.cfg); `make format`
+# rewrites imports and layout in place.
+LINT_PATHS := mmext tools tests demo setup.py
+
+lint: setup
+	@echo "[lint] flake8, isort and yapf (setup.cfg)"
+	@$(PY) -m flake8 $(LINT_PATHS) configs
+	@$(PY) -m isort --check-only --diff $(LINT_PATHS)
+	@$(PY) -m yapf --diff --recursive --exclude 'mmext/.mim/*' $(LINT_PATHS)
+
+format: setup
+	@$(PY) -m isort $(LINT_PATHS)
+	@$(PY) -m yapf --in-place --recursive --exclude 'mmext/.mim/*' $(LINT_PATHS)
 
 test: setup
 	@echo "[test] running the test suite"

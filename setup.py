@@ -95,8 +95,9 @@ def make_ops_extension() -> dict:
         glob.glob(osp.join(csrc, 'pytorch', '*.cpp')) +
         glob.glob(osp.join(csrc, 'pytorch', 'cpu', '*.cpp')))
     include_dirs = [osp.abspath(osp.join(csrc, 'common')), mmcv_common]
-    with_cuda = (torch.version.cuda is not None and CUDA_HOME is not None
-                 and os.getenv('FORCE_CUDA', '1') != '0')
+    with_cuda = (
+        torch.version.cuda is not None and CUDA_HOME is not None
+        and os.getenv('FORCE_CUDA', '1') != '0')
     extension, define_macros = CppExtension, []
     # ATen's parallel_for only spreads over threads in a translation unit
     # compiled with OpenMP, as torch's own CPU kernels are on Linux.
@@ -135,8 +136,7 @@ def make_ops_extension() -> dict:
         extra_compile_args=extra_compile_args,
         extra_link_args=openmp)
     return dict(
-        ext_modules=[ext],
-        cmdclass=dict(build_ext=OptionalBuildExtension))
+        ext_modules=[ext], cmdclass=dict(build_ext=OptionalBuildExtension))
 
 
 if __name__ == '__main__':

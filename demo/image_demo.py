@@ -95,7 +95,9 @@ def main() -> None:
     else:
         from mmdet.apis import DetInferencer
         inferencer = DetInferencer(
-            cfg, args.weights, args.device,
+            cfg,
+            args.weights,
+            args.device,
             scope=cfg.get('default_scope', 'mmdet'))
         call_args['pred_score_thr'] = args.pred_score_thr
     inferencer(**call_args)

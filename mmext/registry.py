@@ -20,15 +20,13 @@ from mmdet.registry import \
 from mmdet.registry import OPTIM_WRAPPERS as MMDET_OPTIM_WRAPPERS
 from mmdet.registry import OPTIMIZERS as MMDET_OPTIMIZERS
 from mmdet.registry import PARAM_SCHEDULERS as MMDET_PARAM_SCHEDULERS
-from mmdet.registry import \
-    RUNNER_CONSTRUCTORS as MMDET_RUNNER_CONSTRUCTORS
+from mmdet.registry import RUNNER_CONSTRUCTORS as MMDET_RUNNER_CONSTRUCTORS
 from mmdet.registry import RUNNERS as MMDET_RUNNERS
 from mmdet.registry import TASK_UTILS as MMDET_TASK_UTILS
 from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 from mmdet.registry import VISBACKENDS as MMDET_VISBACKENDS
 from mmdet.registry import VISUALIZERS as MMDET_VISUALIZERS
-from mmdet.registry import \
-    WEIGHT_INITIALIZERS as MMDET_WEIGHT_INITIALIZERS
+from mmdet.registry import WEIGHT_INITIALIZERS as MMDET_WEIGHT_INITIALIZERS
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 
@@ -43,14 +41,13 @@ RUNNERS = _child('runner', MMDET_RUNNERS, 'mmdet.engine.runner',
 RUNNER_CONSTRUCTORS = _child('runner constructor', MMDET_RUNNER_CONSTRUCTORS,
                              'mmdet.engine.runner')
 LOOPS = _child('loop', MMDET_LOOPS, 'mmdet.engine.runner')
-HOOKS = _child('hook', MMDET_HOOKS, 'mmdet.engine.hooks',
-               'mmext.engine.hooks')
+HOOKS = _child('hook', MMDET_HOOKS, 'mmdet.engine.hooks', 'mmext.engine.hooks')
 DATASETS = _child('dataset', MMDET_DATASETS, 'mmdet.datasets',
                   'mmext.datasets')
 DATA_SAMPLERS = _child('data sampler', MMDET_DATA_SAMPLERS,
                        'mmdet.datasets.samplers', 'mmext.datasets')
-TRANSFORMS = _child('transform', MMDET_TRANSFORMS,
-                    'mmdet.datasets.transforms', 'mmext.datasets')
+TRANSFORMS = _child('transform', MMDET_TRANSFORMS, 'mmdet.datasets.transforms',
+                    'mmext.datasets')
 MODELS = _child('model', MMDET_MODELS, 'mmdet.models', 'mmext.models',
                 'mmext.ops')
 MODEL_WRAPPERS = _child('model_wrapper', MMDET_MODEL_WRAPPERS, 'mmdet.models')

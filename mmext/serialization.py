@@ -27,10 +27,10 @@ def mmengine_checkpoint_globals() -> List[SafeGlobal]:
             safe.append((function, f'{module}.{name}'))
     # numpy >= 1.25 pickles a dtype's class (numpy.dtypes.Float64DType ...)
     safe += [
-        type(np.dtype(t)) for t in (np.bool_, np.int8, np.int16, np.int32,
-                                    np.int64, np.uint8, np.uint16, np.uint32,
-                                    np.uint64, np.float16, np.float32,
-                                    np.float64)
+        type(np.dtype(t))
+        for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
+                  np.uint16, np.uint32, np.uint64, np.float16, np.float32,
+                  np.float64)
     ]
     return safe
 

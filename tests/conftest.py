@@ -7,7 +7,8 @@ import pytest
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def run_tool(*args: str, cwd: str = REPO_ROOT,
+def run_tool(*args: str,
+             cwd: str = REPO_ROOT,
              check: bool = True) -> subprocess.CompletedProcess:
     """Run ``python <args>`` from the repository root, capturing output."""
     proc = subprocess.run([sys.executable, *args],

@@ -3,13 +3,11 @@ package itself (upstream mmengine 0.10.7 with an editable install)."""
 import os.path as osp
 
 import pytest
-
 from mmengine.config import Config
 from mmengine.config import config as config_module
 
 import mmext
 from mmext.compat import register_config_package
-
 
 MMENGINE_LOOKUP = config_module.get_installed_path
 

@@ -45,19 +45,21 @@ def test_downstream_config_inherits_with_mmext_prefix(tmp_path):
     assert cfg.default_scope == 'mmext'
     # Resolved from the installed package, not from a relative path.
     mim_configs = osp.join(osp.dirname(mmext.__file__), '.mim', 'configs')
-    assert osp.isfile(osp.join(mim_configs, 'demo', 'atss_r18_fpn_10e_demo.py'))
+    assert osp.isfile(
+        osp.join(mim_configs, 'demo', 'atss_r18_fpn_10e_demo.py'))
 
 
-def test_readme_downstream_config_passes_the_data_checks(tmp_path,
-                                                         demo_data_root):
+def test_readme_downstream_config_passes_the_data_checks(
+        tmp_path, demo_data_root):
     """The README's downstream snippet keeps classes and num_classes
     consistent (the data checks would stop it otherwise)."""
     import re
 
     from mmext.utils import check_data_before_run, check_dataset_paths
     with open(osp.join(osp.dirname(osp.dirname(__file__)), 'README.md')) as f:
-        snippet = re.search(r'```python\n(# my_project/configs/my_atss.py.*?)'
-                            r'```', f.read(), re.S).group(1)
+        snippet = re.search(
+            r'```python\n(# my_project/configs/my_atss.py.*?)'
+            r'```', f.read(), re.S).group(1)
     config = tmp_path / 'my_atss.py'
     config.write_text(snippet)
     cfg = Config.fromfile(str(config))
@@ -91,10 +93,11 @@ def test_plain_mmdet_config_uses_mmext_through_custom_imports(tmp_path):
             "assert 'mmext' in sys.modules; "
             'cls = DATASETS.get(cfg.train_dataloader.dataset.type); '
             'print(cfg.default_scope, cls.__module__, cls.__name__)')
-    proc = subprocess.run([sys.executable, '-c', code, str(config)],
-                          capture_output=True,
-                          text=True,
-                          check=True)
+    proc = subprocess.run(
+        [sys.executable, '-c', code, str(config)],
+        capture_output=True,
+        text=True,
+        check=True)
     assert proc.stdout.splitlines()[-1].split() == [
         'mmdet', 'mmext.datasets.demo_det', 'DemoDetDataset'
     ]

@@ -20,8 +20,7 @@ from mmengine.evaluator import DumpResults
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
 from mmext.engine import unwrapped_model
 from mmext.utils import (build_runner, check_checkpoint_fits,
-                         check_data_before_run,
-                         check_dataset_paths,
+                         check_data_before_run, check_dataset_paths,
                          release_process_group)
 
 
@@ -121,15 +120,16 @@ def main() -> None:
     metrics = runner.test()
     release_process_group()
     if metrics:
-        runner.logger.info('Test metrics:\n' + '\n'.join(
-            f'  {name}: {value}' for name, value in metrics.items()))
+        runner.logger.info('Test metrics:\n' +
+                           '\n'.join(f'  {name}: {value}'
+                                     for name, value in metrics.items()))
     else:
         runner.logger.warning('No metrics were computed: the evaluator got '
                               'no prediction (every score under '
                               'model.test_cfg.score_thr?)')
     if args.show_dir:
-        runner.logger.info('Images with predictions written to ' + osp.join(
-            runner.log_dir, args.show_dir))
+        runner.logger.info('Images with predictions written to ' +
+                           osp.join(runner.log_dir, args.show_dir))
 
 
 if __name__ == '__main__':

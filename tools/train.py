@@ -14,8 +14,7 @@ from mmengine.config import Config, DictAction
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
 from mmext.utils import (build_runner, check_data_before_run,
-                         check_dataset_paths,
-                         release_process_group)
+                         check_dataset_paths, release_process_group)
 
 
 def parse_args() -> argparse.Namespace:
@@ -26,7 +25,9 @@ def parse_args() -> argparse.Namespace:
         help='where logs and checkpoints go (default: '
         './work_dirs/<config name>)')
     parser.add_argument(
-        '--amp', action='store_true', help='train with automatic mixed '
+        '--amp',
+        action='store_true',
+        help='train with automatic mixed '
         'precision')
     parser.add_argument(
         '--auto-scale-lr',

@@ -1,5 +1,5 @@
-# The demo detector (configs/demo/atss_r18_fpn_10e_demo.py) with RCNet in place of
-# FPN, same schedule: compare the two on the embedded demo set.
+# The demo detector (configs/demo/atss_r18_fpn_10e_demo.py) with RCNet in
+# place of FPN, same schedule: compare the two on the embedded demo set.
 _base_ = '../demo/atss_r18_fpn_10e_demo.py'
 
 model = dict(

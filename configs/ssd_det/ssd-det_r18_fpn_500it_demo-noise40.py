@@ -2,11 +2,12 @@
 # set with 40% box noise (make_noisy_coco.py; `make data`). Step 1 of the
 # demo pipeline (configs/ssd_det/README.md):
 #   python tools/train.py configs/ssd_det/ssd-det_r18_fpn_500it_demo-noise40.py
-#   python tools/test.py configs/ssd_det/ssd-det_r18_fpn_500it_demo-noise40.py \
+#   python tools/test.py \
+#       configs/ssd_det/ssd-det_r18_fpn_500it_demo-noise40.py \
 #       work_dirs/ssd-det_r18_fpn_500it_demo-noise40/iter_500.pth
 # The test writes the refined training json that
-# faster-rcnn_r18_fpn_500it_demo-noise40-refined.py trains on, and reports the mean
-# IoU of noisy and refined boxes to the clean ones.
+# faster-rcnn_r18_fpn_500it_demo-noise40-refined.py trains on, and reports the
+# mean IoU of noisy and refined boxes to the clean ones.
 _base_ = [
     '../_base_/models/ssd-det_r50_fpn.py', '../_base_/datasets/demo_det.py',
     '../_base_/default_runtime.py'

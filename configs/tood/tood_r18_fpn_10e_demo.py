@@ -1,6 +1,7 @@
-# The demo detector (configs/demo/atss_r18_fpn_10e_demo.py) with TOOD's head and
-# Task Alignment Learning instead of ATSS, same schedule and head size (two
-# stacked convs of 128 channels): compare the two on the embedded demo set.
+# The demo detector (configs/demo/atss_r18_fpn_10e_demo.py) with TOOD's head
+# and Task Alignment Learning instead of ATSS, same schedule and head size
+# (two stacked convs of 128 channels): compare the two on the embedded demo
+# set.
 # As the paper's 4 of 12 epochs, the first 3 of 10 use ATSS assignment and
 # focal loss.
 _base_ = '../demo/atss_r18_fpn_10e_demo.py'

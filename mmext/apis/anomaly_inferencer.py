@@ -128,12 +128,11 @@ class AnomalyInferencer(BaseInferencer):
         pipeline[loaders[0]] = dict(type='mmdet.InferencerLoader')
         return Compose(pipeline)
 
-    def _inputs_to_list(self, inputs: Union[InputType, Sequence[InputType]]
-                        ) -> List[InputType]:
+    def _inputs_to_list(
+            self, inputs: Union[InputType,
+                                Sequence[InputType]]) -> List[InputType]:
         """Expand folders to their images and videos to their frames."""
-        items = list(inputs) if isinstance(inputs, (list, tuple)) else [
-            inputs
-        ]
+        items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         expanded: List[InputType] = []
         for item in items:
             if isinstance(item, str) and isdir(item):
@@ -141,10 +140,12 @@ class AnomalyInferencer(BaseInferencer):
                     list_dir_or_file(
                         item, list_dir=False, suffix=IMAGE_EXTENSIONS))
                 if not images:
-                    raise FileNotFoundError(f'no image ({", ".join(IMAGE_EXTENSIONS)}) in {item!r}')
+                    raise FileNotFoundError(
+                        f'no image ({", ".join(IMAGE_EXTENSIONS)}) in {item!r}'
+                    )
                 expanded += [join_path(item, name) for name in images]
-            elif isinstance(item, str) and item.lower().endswith(
-                    VIDEO_EXTENSIONS):
+            elif isinstance(item,
+                            str) and item.lower().endswith(VIDEO_EXTENSIONS):
                 expanded += list(mmcv.VideoReader(item))
             elif isinstance(item, str) and not osp.isfile(item):
                 raise FileNotFoundError(f'input {item!r} not found')
@@ -210,21 +211,27 @@ class AnomalyInferencer(BaseInferencer):
             results.append(result)
         if print_result:
             for result in results:
-                print({k: v for k, v in result.items()
-                       if k not in ('anomaly_map', 'pred_mask')})
+                print({
+                    k: v
+                    for k, v in result.items()
+                    if k not in ('anomaly_map', 'pred_mask')
+                })
         return dict(
             predictions=preds if return_datasamples else results,
             visualization=visualization)
 
     @staticmethod
     def _write_prediction(result: dict, index: int, out_dir: str) -> None:
-        stem = (osp.splitext(osp.basename(result['img_path']))[0]
-                if 'img_path' in result else f'{index:08d}')
+        stem = (
+            osp.splitext(osp.basename(result['img_path']))[0]
+            if 'img_path' in result else f'{index:08d}')
         folder = osp.join(out_dir, 'preds')
         mkdir_or_exist(folder)
         np.save(osp.join(folder, stem + '.npy'), result['anomaly_map'])
-        summary = {k: result[k] for k in ('img_path', 'pred_score',
-                                          'threshold', 'is_anomalous')
-                   if k in result}
+        summary = {
+            k: result[k]
+            for k in ('img_path', 'pred_score', 'threshold', 'is_anomalous')
+            if k in result
+        }
         with open(osp.join(folder, stem + '.json'), 'w') as f:
             json.dump(summary, f, indent=2)

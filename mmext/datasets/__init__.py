@@ -4,8 +4,8 @@ from .mvtec_ad import MVTec3DADDataset, MVTecADDataset
 from .sample_seeded_dataset import SampleSeededDataset
 from .samplers import (ResumableGroupMultiSourceSampler, SampleSeededSampler,
                        SeededIndex)
-from .transforms import (LoadAnomalyMask, PackAnomalyInputs,
-                         SynthesizeAnomaly, perlin_noise, procedural_texture)
+from .transforms import (LoadAnomalyMask, PackAnomalyInputs, SynthesizeAnomaly,
+                         perlin_noise, procedural_texture)
 from .visa import VisADataset
 
 __all__ = [

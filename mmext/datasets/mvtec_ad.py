@@ -43,9 +43,9 @@ class MVTecADDataset(BaseDataset):
     """
     METAINFO = dict(
         classes=('normal', 'anomalous'),
-        categories=('bottle', 'cable', 'capsule', 'carpet', 'grid',
-                    'hazelnut', 'leather', 'metal_nut', 'pill', 'screw',
-                    'tile', 'toothbrush', 'transistor', 'wood', 'zipper'))
+        categories=('bottle', 'cable', 'capsule', 'carpet', 'grid', 'hazelnut',
+                    'leather', 'metal_nut', 'pill', 'screw', 'tile',
+                    'toothbrush', 'transistor', 'wood', 'zipper'))
     # Where a split's images and the masks sit, relative to the category.
     image_folder = '{split}/{defect}'
     mask_path = 'ground_truth/{defect}/{stem}_mask.png'
@@ -93,15 +93,14 @@ class MVTecADDataset(BaseDataset):
         root = self._category_root()
         data_list = []
         for defect in self.defect_types(root):
-            folder = osp.join(root,
-                              self.image_folder.format(
-                                  split=self.split, defect=defect))
+            folder = osp.join(
+                root,
+                self.image_folder.format(split=self.split, defect=defect))
             if not osp.isdir(folder):
                 raise FileNotFoundError(
                     f'{self.category}: image folder {folder!r} not found')
             for name in _images_in(folder):
-                data_list.append(
-                    self._data_info(root, folder, name, defect))
+                data_list.append(self._data_info(root, folder, name, defect))
         if not data_list:
             raise FileNotFoundError(
                 f'no {self.split} images of category {self.category!r} under '

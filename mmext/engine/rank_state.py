@@ -66,8 +66,11 @@ def non_finite_tensors(tensors: Dict[str, torch.Tensor]) -> List[str]:
     """Names of the floating-point tensors holding a NaN or an infinity
     (one reduction over all of them first: the common case costs one
     pass)."""
-    floats = {k: t.detach() for k, t in tensors.items()
-              if torch.is_tensor(t) and t.is_floating_point()}
+    floats = {
+        k: t.detach()
+        for k, t in tensors.items()
+        if torch.is_tensor(t) and t.is_floating_point()
+    }
     if not floats:
         return []
     # summed where the tensors live: one device sync for the whole check

@@ -10,10 +10,11 @@ from mmext.registry import MODELS
 
 
 def deformable_bilinear_sample(x: Tensor, offset: Tensor,
-                               kernel_size: Tuple[int, int],
-                               stride: Tuple[int, int],
-                               padding: Tuple[int, int],
-                               dilation: Tuple[int, int],
+                               kernel_size: Tuple[int,
+                                                  int], stride: Tuple[int,
+                                                                      int],
+                               padding: Tuple[int, int], dilation: Tuple[int,
+                                                                         int],
                                deform_groups: int) -> Tensor:
     """The samples a deformable convolution reads (its im2col columns).
 
@@ -36,12 +37,15 @@ def deformable_bilinear_sample(x: Tensor, offset: Tensor,
     kh, kw = kernel_size
     taps = kh * kw
     ho, wo = offset.shape[-2:]
-    arange = lambda size: torch.arange(size, device=x.device, dtype=x.dtype)  # noqa: E731,E501
+
+    def arange(size: int) -> Tensor:
+        return torch.arange(size, device=x.device, dtype=x.dtype)
+
     # Sampling positions of every tap before the learned offsets.
     base_y = (arange(ho) * stride[0] - padding[0]).view(1, ho, 1) + (
         arange(kh) * dilation[0]).repeat_interleave(kw).view(taps, 1, 1)
-    base_x = (arange(wo) * stride[1] - padding[1]).view(1, 1, wo) + (
-        arange(kw) * dilation[1]).repeat(kh).view(taps, 1, 1)
+    base_x = (arange(wo) * stride[1] - padding[1]).view(
+        1, 1, wo) + (arange(kw) * dilation[1]).repeat(kh).view(taps, 1, 1)
     offset = offset.view(n, deform_groups, taps, 2, ho, wo)
     y = base_y + offset[:, :, :, 0]
     x_pos = base_x + offset[:, :, :, 1]
@@ -59,8 +63,9 @@ def deformable_bilinear_sample(x: Tensor, offset: Tensor,
 def modulated_deform_conv2d_sampled(x: Tensor, offset: Tensor, mask: Tensor,
                                     weight: Tensor, bias: Optional[Tensor],
                                     stride: Tuple[int, int],
-                                    padding: Tuple[int, int],
-                                    dilation: Tuple[int, int],
+                                    padding: Tuple[int,
+                                                   int], dilation: Tuple[int,
+                                                                         int],
                                     deform_groups: int) -> Tensor:
     """Modulated deformable convolution (DCNv2) as sampling + one GEMM.
 
@@ -86,8 +91,8 @@ def modulated_deform_conv2d_sampled(x: Tensor, offset: Tensor, mask: Tensor,
     c_out, _, kh, kw = weight.shape
     taps = kh * kw
     ho, wo = offset.shape[-2:]
-    sampled = deformable_bilinear_sample(x, offset, (kh, kw), stride,
-                                         padding, dilation, deform_groups)
+    sampled = deformable_bilinear_sample(x, offset, (kh, kw), stride, padding,
+                                         dilation, deform_groups)
     mask = mask.view(n, deform_groups, 1, taps, ho, wo)
     # In place when nothing needs the unmasked samples for a gradient: the
     # sampled columns are the largest tensor here (C * kh * kw * Ho * Wo).

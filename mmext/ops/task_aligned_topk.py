@@ -103,17 +103,17 @@ def task_aligned_topk_pytorch(
     k = min(topk, num_priors)
     if k == 0 or num_gts == 0:
         empty = decoded.new_empty((k, num_gts))
-        return TaskAlignedCandidates(
-            empty.long(), empty, empty.clone(), empty.bool())
+        return TaskAlignedCandidates(empty.long(), empty, empty.clone(),
+                                     empty.bool())
     decoded, scores = decoded.detach(), scores.detach()
     chunk = max(1, chunk_elements // num_priors)
     parts = []
     for start in range(0, num_gts, chunk):
         gts, labels = gt_bboxes[start:start + chunk], gt_labels[start:start +
-                                                                  chunk]
+                                                                chunk]
         ious = iou_calculator(decoded, gts).detach()
-        metric = (scores[:, labels]**alpha * ious**beta).nan_to_num(
-            nan=-float('inf'))
+        metric = (scores[:, labels]**alpha *
+                  ious**beta).nan_to_num(nan=-float('inf'))
         index = _stable_topk(metric, k)
         parts.append((index, metric.gather(0, index), ious.gather(0, index)))
     index, metric, iou = (torch.cat(p, dim=1) for p in zip(*parts))

@@ -12,7 +12,7 @@ __all__ = [
     'AnnotationReport', 'build_runner', 'check_annotations',
     'check_checkpoint_fits', 'check_data_before_run', 'check_dataset_paths',
     'checkpoint_misfit', 'check_num_classes', 'describe_device',
-    'list_modules', 'load_coco_json', 'peak_memory_mib', 'register_all_modules',
-    'release_process_group', 'write_coco_json',
+    'list_modules', 'load_coco_json', 'peak_memory_mib',
+    'register_all_modules', 'release_process_group', 'write_coco_json',
     'run_benchmark_worker', 'step_cost', 'time_ms'
 ]

@@ -103,7 +103,8 @@ def check_coco(coco: dict, source: str,
     warnings: Counter = Counter()
     counts: Counter = Counter()
     for ann in coco.get('annotations', []):
-        where = f'annotation id {ann.get("id")} (image id {ann.get("image_id")})'
+        where = (f'annotation id {ann.get("id")} '
+                 f'(image id {ann.get("image_id")})')
         name = categories.get(ann.get('category_id'))
         if name is None:
             report.errors.append(f'{where}: category_id '

@@ -3,9 +3,10 @@ import os
 import os.path as osp
 from typing import Sequence
 
+REQUIRED_KEYS = ('images', 'categories')
 
-def load_coco_json(path: str,
-                   keys: Sequence[str] = ('images', 'categories')) -> dict:
+
+def load_coco_json(path: str, keys: Sequence[str] = REQUIRED_KEYS) -> dict:
     """Read a COCO json and check it has the lists ``keys`` and that every
     annotation refers to one of its images; errors name the file."""
     if not osp.isfile(path):

@@ -15,7 +15,7 @@ DEMO_DATA_HINT = ('The embedded demo data (data/demo_det, data/demo_ad) is '
 
 
 def leaf_datasets(dataset: ConfigDict,
-                   key: str) -> Iterator[Tuple[str, ConfigDict]]:
+                  key: str) -> Iterator[Tuple[str, ConfigDict]]:
     """Yield ``(config key, dataset config)`` for every dataset a dataset
     config holds, looking through wrappers such as RepeatDataset and
     ConcatDataset."""
@@ -50,12 +50,11 @@ def check_dataset_paths(cfg: Config) -> None:
         if not loader or 'dataset' not in loader:
             continue
         for key, dataset in leaf_datasets(loader['dataset'],
-                                           f'{loader_key}.dataset'):
+                                          f'{loader_key}.dataset'):
             data_root = dataset.get('data_root') or ''
             hint = DEMO_DATA_HINT if 'demo' in data_root else (
                 'Fix the path in the config or with --cfg-options.')
-            if data_root and _is_local(data_root) and not osp.isdir(
-                    data_root):
+            if data_root and _is_local(data_root) and not osp.isdir(data_root):
                 raise FileNotFoundError(
                     f'{key}.data_root: directory {data_root!r} does not '
                     f'exist (working directory {osp.abspath(".")!r}). {hint}')

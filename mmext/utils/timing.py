@@ -60,7 +60,8 @@ def peak_memory_mib(fn: Callable[[], None], device: str = 'cpu') -> float:
                 base) / 1024
 
 
-def step_cost(fn: Callable[[], None], repeat: int,
+def step_cost(fn: Callable[[], None],
+              repeat: int,
               device: str = 'cpu') -> dict:
     """What a benchmark worker reports for a step: ``peak`` (MiB, the first
     call, :func:`peak_memory_mib`) and ``time`` (ms, the median of

@@ -15,9 +15,12 @@ GT_COLOR = (255, 0, 255)  # magenta, RGB
 PRED_COLOR = (255, 255, 255)  # white
 
 
-def put_fitted_text(canvas: np.ndarray, text: str, box: Tuple[int, int, int,
-                                                                int],
-                    color: Tuple[int, int, int] = (255, 255, 255)) -> None:
+def put_fitted_text(
+    canvas: np.ndarray,
+    text: str,
+    box: Tuple[int, int, int, int],
+    color: Tuple[int, int, int] = (255, 255, 255)
+) -> None:
     """Write ``text`` into the ``(x, y, w, h)`` box of ``canvas``, as large
     as fits both its width and its height (never cut)."""
     x, y, w, h = box
@@ -46,22 +49,23 @@ def colour_bar(height: int, width: int) -> np.ndarray:
     label_box_h = max(10, height // 10)
     for value in (1.0, 0.5, 0.0):
         row = int(round((1 - value) * (height - 1)))
-        cv2.line(bar, (bar_width, row), (bar_width + 2, row),
-                 (255, 255, 255), 1)
+        cv2.line(bar, (bar_width, row), (bar_width + 2, row), (255, 255, 255),
+                 1)
         top = min(max(0, row - label_box_h // 2), height - label_box_h)
-        put_fitted_text(bar, f'{value:g}',
-                        (bar_width + 3, top, width - bar_width - 3,
-                         label_box_h))
+        put_fitted_text(
+            bar, f'{value:g}',
+            (bar_width + 3, top, width - bar_width - 3, label_box_h))
     return bar
 
 
-def outline(canvas: np.ndarray, mask: np.ndarray,
-            color: Tuple[int, int, int]) -> None:
+def outline(canvas: np.ndarray, mask: np.ndarray, color: Tuple[int, int,
+                                                               int]) -> None:
     """Draw the outer contours of a binary mask on ``canvas`` in place."""
     contours, _ = cv2.findContours((mask > 0).astype(np.uint8),
                                    cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     cv2.drawContours(canvas, contours, -1, color,
-                     max(1, min(canvas.shape[:2]) // 128))
+                     max(1,
+                         min(canvas.shape[:2]) // 128))
 
 
 def anomaly_panel(image: np.ndarray,
@@ -107,8 +111,8 @@ def anomaly_panel(image: np.ndarray,
     title_h = max(14, height // 8)
     bar_w = max(24, width // 5)
     panel = np.zeros((height + title_h, 3 * width + bar_w, 3), np.uint8)
-    for i, (part, name) in enumerate(
-        ((image, 'image'), (heat, 'anomaly map'), (overlay, title))):
+    parts = ((image, 'image'), (heat, 'anomaly map'), (overlay, title))
+    for i, (part, name) in enumerate(parts):
         panel[title_h:, i * width:(i + 1) * width] = part
         put_fitted_text(panel, name, (i * width, 0, width, title_h))
     panel[title_h:, 3 * width:] = colour_bar(height, bar_w)

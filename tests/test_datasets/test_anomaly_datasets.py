@@ -39,9 +39,8 @@ def test_mvtec_train_and_test_splits(tmp_path):
     assert info['img_path'].endswith('widget/train/good/000.png')
     test = MVTecADDataset('widget', 'test', data_root=root, test_mode=True)
     infos = [test.get_data_info(i) for i in range(len(test))]
-    assert [i['defect_type'] for i in infos] == ['good'] + ['crack'] * 2 + [
-        'hole'
-    ] * 2
+    assert [i['defect_type']
+            for i in infos] == ['good'] + ['crack'] * 2 + ['hole'] * 2
     assert [i['anomaly_label'] for i in infos] == [0, 1, 1, 1, 1]
     assert infos[3]['seg_map_path'].endswith(
         'widget/ground_truth/hole/000_mask.png')
@@ -77,13 +76,13 @@ def test_mvtec_3d_layout(tmp_path):
 
 
 def test_visa_split_csv(tmp_path):
-    rows = [('candle', 'train', 'normal', 'candle/Data/Images/Normal/0.JPG',
-             ''),
-            ('candle', 'test', 'normal', 'candle/Data/Images/Normal/1.JPG',
-             ''),
-            ('candle', 'test', 'anomaly', 'candle/Data/Images/Anomaly/0.JPG',
-             'candle/Data/Masks/Anomaly/0.png'),
-            ('pcb1', 'test', 'normal', 'pcb1/Data/Images/Normal/0.JPG', '')]
+    rows = [
+        ('candle', 'train', 'normal', 'candle/Data/Images/Normal/0.JPG', ''),
+        ('candle', 'test', 'normal', 'candle/Data/Images/Normal/1.JPG', ''),
+        ('candle', 'test', 'anomaly', 'candle/Data/Images/Anomaly/0.JPG',
+         'candle/Data/Masks/Anomaly/0.png'),
+        ('pcb1', 'test', 'normal', 'pcb1/Data/Images/Normal/0.JPG', '')
+    ]
     for row in rows:
         for path in row[3:]:
             if path:

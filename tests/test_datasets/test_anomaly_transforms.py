@@ -16,8 +16,8 @@ def test_perlin_noise_is_smooth_bounded_and_seeded():
     assert np.allclose(noise[::16, ::12], 0, atol=1e-6)
     # Smooth: neighbours differ far less than shuffled pixels do.
     shuffled = np.random.default_rng(1).permutation(noise.ravel())
-    assert (np.abs(np.diff(noise, axis=1)).mean() <
-            0.2 * np.abs(np.diff(shuffled)).mean())
+    assert (np.abs(np.diff(noise, axis=1)).mean()
+            < 0.2 * np.abs(np.diff(shuffled)).mean())
     again = perlin_noise((64, 96), (4, 8), np.random.default_rng(0))
     assert np.array_equal(noise, again)
     with pytest.raises(ValueError, match='periods'):
@@ -102,8 +102,10 @@ def test_load_anomaly_mask(tmp_path):
     assert np.array_equal(out['gt_seg_map'], mask // 255)
     with pytest.raises(ValueError, match='7x5, its image'):
         LoadAnomalyMask()(
-            dict(ori_shape=(7, 5), seg_map_path=str(tmp_path / 'm.png'),
-                 img_path='x.png'))
+            dict(
+                ori_shape=(7, 5),
+                seg_map_path=str(tmp_path / 'm.png'),
+                img_path='x.png'))
 
 
 def test_pack_anomaly_inputs_keeps_the_pair():
@@ -114,7 +116,7 @@ def test_pack_anomaly_inputs_keeps_the_pair():
     sample = packed['data_samples']
     assert packed['inputs'].shape == (3, 64, 64)
     assert sample.normal_img.data.shape == (3, 64, 64)
-    assert np.array_equal(sample.normal_img.data.permute(1, 2, 0).numpy(),
-                          out['normal_img'])
+    assert np.array_equal(
+        sample.normal_img.data.permute(1, 2, 0).numpy(), out['normal_img'])
     assert sample.gt_sem_seg.data.shape == (1, 64, 64)
     assert sample.anomaly_label == 0 and sample.category == 'c'

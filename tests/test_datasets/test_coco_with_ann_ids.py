@@ -13,8 +13,13 @@ def test_ann_ids_follow_the_kept_object_instances(tmp_path):
         dict(id=13, image_id=1, category_id=1, bbox=[50, 50, 5, 5], area=25),
         dict(id=14, image_id=1, category_id=9, bbox=[1, 1, 5, 5], area=25),
         # A crowd region: an ignored instance, no ann_id.
-        dict(id=15, image_id=1, category_id=2, bbox=[2, 2, 4, 4], area=16,
-             iscrowd=1),
+        dict(
+            id=15,
+            image_id=1,
+            category_id=2,
+            bbox=[2, 2, 4, 4],
+            area=16,
+            iscrowd=1),
         dict(id=16, image_id=1, category_id=2, bbox=[3, 3, 4, 4], area=16),
         dict(id=21, image_id=2, category_id=2, bbox=[0, 0, 9, 9], area=81),
     ]
@@ -24,7 +29,8 @@ def test_ann_ids_follow_the_kept_object_instances(tmp_path):
             dict(id=2, file_name='2.jpg', width=20, height=20),
             dict(id=3, file_name='3.jpg', width=20, height=20)
         ],
-        categories=[dict(id=1, name='cat'), dict(id=2, name='dog')],
+        categories=[dict(id=1, name='cat'),
+                    dict(id=2, name='dog')],
         annotations=anns)
     ann_file = tmp_path / 'anns.json'
     ann_file.write_text(json.dumps(coco))

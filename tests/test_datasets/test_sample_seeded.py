@@ -46,9 +46,8 @@ def test_seeds_are_keyed_by_position_and_epoch_not_by_index():
     seeded = sampler(shuffle=False)
     first = list(seeded)
     assert [int(i) for i in first] == list(range(6))
-    assert [i.seed for i in first] == [
-        sample_seed(3, 0, 0, position) for position in range(6)
-    ]
+    assert [i.seed for i in first
+            ] == [sample_seed(3, 0, 0, position) for position in range(6)]
     assert len({i.seed for i in first}) == 6
     seeded.set_epoch(1)
     second = list(seeded)
@@ -81,8 +80,8 @@ def test_skip_of_a_sampler_without_skip_draws_and_drops():
 def test_dataset_draws_depend_on_the_seed_alone(num_workers):
     dataset = SampleSeededDataset(RandomDraws())
     indices = list(sampler(shuffle=True))
-    loader = DataLoader(dataset, sampler=indices, batch_size=None,
-                        num_workers=num_workers)
+    loader = DataLoader(
+        dataset, sampler=indices, batch_size=None, num_workers=num_workers)
     draws = list(loader)
     # The same keyed indices in another order and another worker count.
     again = [dataset[i] for i in reversed(indices)][::-1]

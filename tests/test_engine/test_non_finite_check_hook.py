@@ -43,19 +43,24 @@ def test_spike_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
 
 def test_non_finite_loss_is_named(tmp_path):
     runner = toy_runner(tmp_path, max_iters=1)
-    hook = next(h for h in runner.hooks
-                if type(h).__name__ == 'NonFiniteCheckHook')
+    hook = next(
+        h for h in runner.hooks if type(h).__name__ == 'NonFiniteCheckHook')
     runner.train()
-    outputs = dict(loss=torch.tensor(float('nan')), loss_cls=torch.tensor(1.),
-                   acc=torch.tensor(float('inf')))
+    outputs = dict(
+        loss=torch.tensor(float('nan')),
+        loss_cls=torch.tensor(1.),
+        acc=torch.tensor(float('inf')))
     with pytest.raises(FloatingPointError, match=r'loss=nan; acc=inf'):
         hook.after_train_iter(runner, 0, None, outputs)
     hook.after_train_iter(runner, 0, None, dict(loss=torch.tensor(0.5)))
 
 
 def test_non_finite_tensors_finds_each_one():
-    tensors = dict(a=torch.ones(3), b=torch.tensor([1., float('inf')]),
-                   c=torch.tensor([float('nan')]), i=torch.tensor([1]),
-                   big=torch.full((4, ), 3e38))
+    tensors = dict(
+        a=torch.ones(3),
+        b=torch.tensor([1., float('inf')]),
+        c=torch.tensor([float('nan')]),
+        i=torch.tensor([1]),
+        big=torch.full((4, ), 3e38))
     assert non_finite_tensors(tensors) == ['b', 'c']
     assert non_finite_tensors(dict(big=torch.full((4, ), 3e38))) == []

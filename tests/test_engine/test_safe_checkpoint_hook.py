@@ -10,8 +10,7 @@ from toy_runner import toy_runner
 
 from mmext.engine.hooks import SafeCheckpointHook
 from mmext.engine.hooks import safe_checkpoint_hook as hook_module
-from mmext.engine.runner import (checkpoint_problem,
-                                 latest_loadable_checkpoint)
+from mmext.engine.runner import checkpoint_problem, latest_loadable_checkpoint
 from mmext.utils import register_all_modules
 
 
@@ -45,16 +44,15 @@ def test_hook_replaces_the_plain_checkpoint_hook(tmp_path):
 
 def test_checkpoints_are_rotated_after_the_new_one_is_complete(tmp_path):
     toy_runner(tmp_path).train()
-    assert sorted(f for f in os.listdir(tmp_path) if f.endswith('.pth')) == [
-        'iter_4.pth'
-    ]
+    assert sorted(f for f in os.listdir(tmp_path)
+                  if f.endswith('.pth')) == ['iter_4.pth']
     assert not [f for f in os.listdir(tmp_path) if f.endswith('.tmp')]
     with open(tmp_path / 'last_checkpoint') as f:
         assert f.read() == str(tmp_path / 'iter_4.pth')
     ckpt = torch.load(tmp_path / 'iter_4.pth', weights_only=False)
     assert len(ckpt['rank_states']) == 1
-    assert set(ckpt['rank_states'][0]['random']) >= {'python', 'numpy',
-                                                      'torch'}
+    assert set(
+        ckpt['rank_states'][0]['random']) >= {'python', 'numpy', 'torch'}
 
 
 def truncated_save(runner_save):
@@ -165,8 +163,7 @@ def test_empty_work_dir_resume_starts_from_the_beginning(tmp_path):
 def test_non_finite_weights_are_not_saved(tmp_path):
     runner = toy_runner(tmp_path, max_iters=1)
     runner.train()
-    hook = next(h for h in runner.hooks
-                if isinstance(h, SafeCheckpointHook))
+    hook = next(h for h in runner.hooks if isinstance(h, SafeCheckpointHook))
     with torch.no_grad():
         runner.model.linear.weight.fill_(float('nan'))
     with pytest.raises(FloatingPointError, match='linear.weight'):

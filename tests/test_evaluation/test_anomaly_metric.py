@@ -28,8 +28,8 @@ def test_metric_matches_the_functions():
     masks[3][0, 0] = 1
     scores = [0.2, 0.9, 0.4, 0.3]
     metric = AnomalyMetric()
-    metric.process({}, [sample(m, k, s) for m, k, s in zip(maps, masks,
-                                                           scores)])
+    metric.process({},
+                   [sample(m, k, s) for m, k, s in zip(maps, masks, scores)])
     result = metric.compute_metrics(metric.results)
     assert result['num_images'] == 4 and result['num_anomalous'] == 2
     assert result['image_AUROC'] == pytest.approx(
@@ -54,8 +54,9 @@ def test_anomaly_label_overrides_the_mask():
 def test_only_normal_images_give_nan_not_a_crash():
     metric = AnomalyMetric()
     metric.process({}, [
-        sample(np.random.rand(3, 3).astype(np.float32),
-               np.zeros((3, 3), np.int64), 0.5) for _ in range(3)
+        sample(
+            np.random.rand(3, 3).astype(np.float32), np.zeros(
+                (3, 3), np.int64), 0.5) for _ in range(3)
     ])
     result = metric.compute_metrics(metric.results)
     assert result['num_anomalous'] == 0
@@ -73,8 +74,11 @@ def test_bad_predictions_are_reported():
         metric.process({}, [sample(nan_map, np.zeros((5, 5), np.int64), 0.)])
     for score in (float('nan'), float('inf')):
         with pytest.raises(ValueError, match='image anomaly score is'):
-            metric.process({}, [sample(np.zeros((5, 5), np.float32),
-                                       np.zeros((5, 5), np.int64), score)])
+            metric.process({}, [
+                sample(
+                    np.zeros((5, 5), np.float32), np.zeros(
+                        (5, 5), np.int64), score)
+            ])
     del bad['pred_score']
     with pytest.raises(KeyError, match='pred_score'):
         metric.process({}, [bad])

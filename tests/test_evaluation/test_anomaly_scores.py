@@ -96,8 +96,8 @@ def test_against_reference_on_random_maps(seed):
 def test_image_auroc_with_ties_and_errors():
     scores = np.array([0.1, 0.4, 0.4, 0.8, 0.35])
     labels = np.array([0, 0, 1, 1, 1], dtype=bool)
-    assert auroc(scores, labels) == pytest.approx(
-        reference_auroc(scores, labels))
+    assert auroc(scores,
+                 labels) == pytest.approx(reference_auroc(scores, labels))
     assert auroc(scores, labels) == pytest.approx((2 + 1.5 + 1) / 6)
     with pytest.raises(ValueError, match='both normal and anomalous'):
         auroc(scores, np.zeros(5, dtype=bool))

@@ -14,12 +14,15 @@ def write_jsons(tmp_path):
     categories = [dict(id=1, name='thing')]
     clean = [
         dict(id=1, image_id=1, category_id=1, bbox=[0, 0, 10, 10], area=100),
-        dict(id=2, image_id=1, category_id=1, bbox=[20, 20, 10, 10],
-             area=100),
-        dict(id=3, image_id=1, category_id=1, bbox=[50, 50, 10, 10],
-             area=100),
-        dict(id=4, image_id=1, category_id=1, bbox=[70, 70, 10, 10],
-             area=100, iscrowd=1),
+        dict(id=2, image_id=1, category_id=1, bbox=[20, 20, 10, 10], area=100),
+        dict(id=3, image_id=1, category_id=1, bbox=[50, 50, 10, 10], area=100),
+        dict(
+            id=4,
+            image_id=1,
+            category_id=1,
+            bbox=[70, 70, 10, 10],
+            area=100,
+            iscrowd=1),
     ]
     noisy = [dict(a) for a in clean]
     noisy[0]['bbox'] = [5, 0, 10, 10]  # IoU 1/3
@@ -30,16 +33,17 @@ def write_jsons(tmp_path):
         paths[name] = tmp_path / f'{name}.json'
         paths[name].write_text(
             json.dumps(
-                dict(images=images, categories=categories,
-                     annotations=anns)))
+                dict(images=images, categories=categories, annotations=anns)))
     return str(paths['clean']), str(paths['noisy'])
 
 
 def prediction(ann_ids, boxes, scores=None):
     boxes = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
     scores = torch.tensor(scores or [0.5] * len(boxes))
-    return dict(img_id=1, ann_ids=ann_ids,
-                pred_instances=dict(bboxes=boxes, scores=scores))
+    return dict(
+        img_id=1,
+        ann_ids=ann_ids,
+        pred_instances=dict(bboxes=boxes, scores=scores))
 
 
 def test_writes_refined_json_and_scores_it(tmp_path):
@@ -49,9 +53,9 @@ def test_writes_refined_json_and_scores_it(tmp_path):
         ann_file=noisy, clean_ann_file=clean, outfile=str(outfile))
     metric.dataset_meta = dict(classes=('thing', ))
     # Box 1 refined exactly; box 2 refined to IoU 0.8 (8 x 10 inside).
-    metric.process({}, [
-        prediction([1, 2], [[0, 0, 10, 10], [21, 20, 29, 30]], [0.9, 0.4])
-    ])
+    metric.process(
+        {},
+        [prediction([1, 2], [[0, 0, 10, 10], [21, 20, 29, 30]], [0.9, 0.4])])
     results = metric.evaluate(1)
     assert results['refine/num_boxes'] == 2
     assert results['refine/noisy_mIoU'] == pytest.approx((1 / 3 + 1 / 2) / 2)
@@ -76,8 +80,10 @@ def test_without_clean_json_it_only_writes(tmp_path):
     metric = BoxRefinementMetric(ann_file=noisy, outfile=str(outfile))
     metric.process({}, [prediction([3], [[50, 50, 60, 60]])])
     assert metric.evaluate(1) == {'refine/num_boxes': 1.}
-    boxes = {a['id']: a['bbox'] for a in json.loads(outfile.read_text())[
-        'annotations']}
+    boxes = {
+        a['id']: a['bbox']
+        for a in json.loads(outfile.read_text())['annotations']
+    }
     np.testing.assert_allclose(boxes[3], [50, 50, 10, 10])
 
 
@@ -88,8 +94,8 @@ def test_errors_name_the_problem(tmp_path):
     # Its inputs are never overwritten.
     for key, path in (('ann_file', noisy), ('clean_ann_file', clean)):
         with pytest.raises(ValueError, match=f'outfile is its {key}'):
-            BoxRefinementMetric(ann_file=noisy, clean_ann_file=clean,
-                                outfile=path)
+            BoxRefinementMetric(
+                ann_file=noisy, clean_ann_file=clean, outfile=path)
     metric = BoxRefinementMetric(ann_file=noisy, clean_ann_file=clean)
     with pytest.raises(KeyError, match="'ann_ids' to PackDetInputs"):
         sample = prediction([1], [[0, 0, 1, 1]])

@@ -10,8 +10,7 @@ def test_hand_computed_ece():
     correct = np.array([0, 0, 1, 0])
     # Bin 1: confidence 0.1, precision 0; bin 9: 0.9 vs 0.5 -> 0.5 * 0.1 +
     # 0.5 * 0.4.
-    assert expected_calibration_error(conf, correct, 10) == pytest.approx(
-        0.25)
+    assert expected_calibration_error(conf, correct, 10) == pytest.approx(0.25)
     bins = reliability_bins(conf, correct, 10)
     assert bins['counts'].tolist() == [0, 2, 0, 0, 0, 0, 0, 0, 0, 2]
     assert bins['accuracy'][9] == 0.5
@@ -45,9 +44,11 @@ def test_scores_printed_as_edges_stay_in_the_bin_below():
     counts = reliability_bins(edges, np.ones(4), 20)['counts']
     assert np.flatnonzero(counts).tolist() == [2, 5, 6, 11]
     rng = np.random.default_rng(0)
-    scores = np.concatenate(
-        [np.round(rng.random(5000), 2), rng.random(5000),
-         np.arange(1001) / 1000])
+    scores = np.concatenate([
+        np.round(rng.random(5000), 2),
+        rng.random(5000),
+        np.arange(1001) / 1000
+    ])
     for num_bins in (7, 10, 20, 100):
         exact = [int(Fraction(float(s)) * num_bins) for s in scores]
         assert exact_floor_of_product(scores, num_bins).tolist() == exact

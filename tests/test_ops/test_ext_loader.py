@@ -15,6 +15,8 @@ def test_missing_extension_is_reported(monkeypatch):
         return real_import(name, *args)
 
     monkeypatch.setattr(importlib, 'import_module', import_module)
-    with pytest.warns(UserWarning, match='not available.*pure-PyTorch.*'
-                      'build_ext --inplace'):
+    with pytest.warns(
+            UserWarning,
+            match='not available.*pure-PyTorch.*'
+            'build_ext --inplace'):
         assert ext_loader._load_ext() is None

@@ -11,12 +11,12 @@ def _inputs(n, c, h, w, c_out, k, stride, pad, dil, groups, offset_std):
     ho = (h + 2 * pad - dil * (k - 1) - 1) // stride + 1
     wo = (w + 2 * pad - dil * (k - 1) - 1) // stride + 1
     x = torch.randn(n, c, h, w, dtype=torch.float64, requires_grad=True)
-    offset = (torch.randn(n, 2 * groups * k * k, ho, wo, dtype=torch.float64)
-              * offset_std).requires_grad_(True)
-    mask = torch.rand(n, groups * k * k, ho, wo,
-                      dtype=torch.float64).requires_grad_(True)
-    weight = torch.randn(c_out, c, k, k, dtype=torch.float64,
-                         requires_grad=True)
+    offset = (torch.randn(n, 2 * groups * k * k, ho, wo, dtype=torch.float64) *
+              offset_std).requires_grad_(True)
+    mask = torch.rand(
+        n, groups * k * k, ho, wo, dtype=torch.float64).requires_grad_(True)
+    weight = torch.randn(
+        c_out, c, k, k, dtype=torch.float64, requires_grad=True)
     bias = torch.randn(c_out, dtype=torch.float64, requires_grad=True)
     return x, offset, mask, weight, bias
 
@@ -66,8 +66,7 @@ def test_layer_is_mmcv_layer_with_same_results():
     torch.manual_seed(0)
     fast = FastModulatedDeformConv2dPack(8, 8, 3, padding=1, deform_groups=2)
     torch.nn.init.normal_(fast.conv_offset.weight, std=0.1)
-    mmcv_layer = ModulatedDeformConv2dPack(8, 8, 3, padding=1,
-                                           deform_groups=2)
+    mmcv_layer = ModulatedDeformConv2dPack(8, 8, 3, padding=1, deform_groups=2)
     mmcv_layer.load_state_dict(fast.state_dict())
     x = torch.randn(2, 8, 10, 12)
     torch.testing.assert_close(fast(x), mmcv_layer(x), rtol=1e-4, atol=1e-5)

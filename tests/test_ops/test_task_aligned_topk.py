@@ -7,14 +7,17 @@ from mmext.ops import (compiled_ops_disabled, task_aligned_topk,
                        task_aligned_topk_pytorch)
 
 
-def make_inputs(num_priors: int, num_gts: int, seed: int = 0,
-                num_classes: int = 4, dtype=torch.float32):
+def make_inputs(num_priors: int,
+                num_gts: int,
+                seed: int = 0,
+                num_classes: int = 4,
+                dtype=torch.float32):
     """Random priors on a 200x200 image, decoded boxes near them, scores
     and GTs."""
     g = torch.Generator().manual_seed(seed)
     xy = torch.rand(num_priors, 2, generator=g) * 180
-    priors = torch.cat([xy, xy + 4 + torch.rand(num_priors, 2, generator=g)
-                        * 40], 1)
+    priors = torch.cat(
+        [xy, xy + 4 + torch.rand(num_priors, 2, generator=g) * 40], 1)
     decoded = priors + torch.randn(num_priors, 4, generator=g) * 4
     decoded[:, 2:] = torch.maximum(decoded[:, 2:], decoded[:, :2] + 1)
     scores = torch.rand(num_priors, num_classes, generator=g)
@@ -22,8 +25,10 @@ def make_inputs(num_priors: int, num_gts: int, seed: int = 0,
     gts = torch.cat([gxy, gxy + 8 + torch.rand(num_gts, 2, generator=g) * 60],
                     1)
     labels = torch.randint(num_classes, (num_gts, ), generator=g)
-    return [t.to(dtype) if t.is_floating_point() else t
-            for t in (decoded, scores, priors, gts, labels)]
+    return [
+        t.to(dtype) if t.is_floating_point() else t
+        for t in (decoded, scores, priors, gts, labels)
+    ]
 
 
 def brute_force(decoded, scores, priors, gts, labels, topk, alpha, beta):
@@ -36,8 +41,8 @@ def brute_force(decoded, scores, priors, gts, labels, topk, alpha, beta):
             a1, b1, a2, b2 = decoded[i].tolist()
             w = max(min(a2, x2) - max(a1, x1), 0)
             h = max(min(b2, y2) - max(b1, y1), 0)
-            union = max((a2 - a1) * (b2 - b1) + (x2 - x1) * (y2 - y1) -
-                        w * h, 1e-6)
+            union = max((a2 - a1) * (b2 - b1) + (x2 - x1) * (y2 - y1) - w * h,
+                        1e-6)
             iou = w * h / union
             metric = scores[i, labels[g]].item()**alpha * iou**beta
             cx = (priors[i, 0] + priors[i, 2]).item() / 2
@@ -53,8 +58,8 @@ def assert_same(ours, ref, finite_only: bool = False):
         torch.ones_like(ref.is_pos)
     assert ours.index.shape == ref.index.shape
     assert torch.equal(ours.index[keep], ref.index[keep])
-    torch.testing.assert_close(ours.metric[keep], ref.metric[keep],
-                               rtol=1e-6, atol=1e-12)
+    torch.testing.assert_close(
+        ours.metric[keep], ref.metric[keep], rtol=1e-6, atol=1e-12)
     torch.testing.assert_close(ours.iou[keep], ref.iou[keep])
     assert torch.equal(ours.is_pos, ref.is_pos)
 
@@ -69,8 +74,7 @@ def test_compiled_matches_pytorch(compiled_cpu, num_gts, seed):
     assert_same(ours, ref)
     assert ours.is_pos.any()
     # the PyTorch version gives the same a GT at a time
-    assert_same(task_aligned_topk_pytorch(*inputs, 13, chunk_elements=1),
-                ref)
+    assert_same(task_aligned_topk_pytorch(*inputs, 13, chunk_elements=1), ref)
 
 
 @pytest.mark.parametrize('compiled', [True, False])
@@ -85,11 +89,11 @@ def test_against_brute_force(request, compiled):
     for g, rows in enumerate(brute_force(*inputs, 6, 0.5, 2)):
         assert ours.index[:, g].tolist() == [r[1] for r in rows]
         torch.testing.assert_close(
-            ours.metric[:, g], torch.tensor([-r[0] for r in rows],
-                                            dtype=torch.float64))
+            ours.metric[:, g],
+            torch.tensor([-r[0] for r in rows], dtype=torch.float64))
         torch.testing.assert_close(
-            ours.iou[:, g], torch.tensor([r[2] for r in rows],
-                                         dtype=torch.float64))
+            ours.iou[:, g],
+            torch.tensor([r[2] for r in rows], dtype=torch.float64))
         assert ours.is_pos[:, g].tolist() == [r[3] for r in rows]
 
 

@@ -11,8 +11,9 @@ from mmext.registry import HOOKS
 
 def _image_paths(data_samples):
     if isinstance(data_samples, dict):  # semi-supervised branches
-        return [p for branch in data_samples.values()
-                for p in _image_paths(branch)]
+        return [
+            p for branch in data_samples.values() for p in _image_paths(branch)
+        ]
     # a branch an image has no pipeline for holds None
     return [s.metainfo.get('img_path') for s in data_samples if s is not None]
 
@@ -24,12 +25,15 @@ class RankProbeHook(Hook):
         self.images = []
 
     def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
-        self.images.append(sorted(set(_image_paths(
-            data_batch['data_samples']))))
+        self.images.append(
+            sorted(set(_image_paths(data_batch['data_samples']))))
 
     def after_train(self, runner) -> None:
         model = unwrapped_model(runner)
-        state = {k: v.detach().cpu().clone()
-                 for k, v in model.state_dict().items()}
-        torch.save(dict(images=self.images, state=state),
-                   osp.join(runner.work_dir, f'rank{runner.rank}.pth'))
+        state = {
+            k: v.detach().cpu().clone()
+            for k, v in model.state_dict().items()
+        }
+        torch.save(
+            dict(images=self.images, state=state),
+            osp.join(runner.work_dir, f'rank{runner.rank}.pth'))

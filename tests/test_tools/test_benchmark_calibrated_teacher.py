@@ -6,8 +6,10 @@ def test_benchmark_prints_retinanet_and_calibrated_teacher_columns():
                     '--image', '96x128', '--gts', '3', '--repeat', '1',
                     '--pseudo-labels', '5')
     assert '2 images, 5 pseudo labels an image' in proc.stdout
-    rows = [line.split('|')[1:-1] for line in proc.stdout.splitlines()
-            if line.startswith('| 96x128')]
+    rows = [
+        line.split('|')[1:-1] for line in proc.stdout.splitlines()
+        if line.startswith('| 96x128')
+    ]
     assert len(rows) == 1
     assert rows[0][1].strip() == '3'
     values = [float(v) for v in rows[0][2:]]

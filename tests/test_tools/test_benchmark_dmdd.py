@@ -8,8 +8,10 @@ def test_benchmark_prints_deeplab_and_dmdd_rows_and_metric_time():
                     '64x64', '--batch', '2', '--repeat', '1',
                     '--metric-images', '4', '--metric-size', '96x128')
     assert 'DeepLabV3' in proc.stdout and '2 images' in proc.stdout
-    rows = [line.split('|')[1:-1] for line in proc.stdout.splitlines()
-            if line.startswith('| 64x64')]
+    rows = [
+        line.split('|')[1:-1] for line in proc.stdout.splitlines()
+        if line.startswith('| 64x64')
+    ]
     assert [r[1].strip() for r in rows] == ['distill', 'segment', 'predict']
     for row in rows:
         ref, ours, ratio = (float(v) for v in row[2:5])

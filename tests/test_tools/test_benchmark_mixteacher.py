@@ -6,8 +6,10 @@ def test_benchmark_prints_softteacher_and_mixteacher_columns():
                     '96x128', '--repeat', '1', '--unlabeled', '2',
                     '--pseudo-labels', '5')
     assert '2 unlabeled images, 5 pseudo labels an image' in proc.stdout
-    rows = [line.split('|')[1:-1] for line in proc.stdout.splitlines()
-            if line.startswith('| 96x128')]
+    rows = [
+        line.split('|')[1:-1] for line in proc.stdout.splitlines()
+        if line.startswith('| 96x128')
+    ]
     assert len(rows) == 1
     values = [float(v) for v in rows[0][1:]]
     assert len(values) == 6

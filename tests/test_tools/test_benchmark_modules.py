@@ -2,10 +2,11 @@ from conftest import run_tool
 
 
 def table_rows(stdout: str) -> list:
-    return [[cell.strip() for cell in line.split('|')[1:-1]]
-            for line in stdout.splitlines()
-            if line.startswith('| ') and not line.startswith(('| module',
-                                                             '| ---'))]
+    return [
+        [cell.strip() for cell in line.split('|')[1:-1]]
+        for line in stdout.splitlines()
+        if line.startswith('| ') and not line.startswith(('| module', '| ---'))
+    ]
 
 
 def test_benchmark_prints_a_row_per_module_with_ratios():
@@ -13,9 +14,8 @@ def test_benchmark_prints_a_row_per_module_with_ratios():
                     'shift', 'dcn', 'tal-10', '--repeat', '1')
     assert 'mmext modules against their baselines' in proc.stdout
     rows = table_rows(proc.stdout)
-    assert [r[2] for r in rows] == [
-        'PyTorch (roll + cat)', 'mmcv DCNv2', 'mmdet'
-    ]
+    assert [r[2]
+            for r in rows] == ['PyTorch (roll + cat)', 'mmcv DCNv2', 'mmdet']
     for row in rows:
         assert len(row) == 9
         ours, ref = (float(v) for v in row[3].split(' / '))

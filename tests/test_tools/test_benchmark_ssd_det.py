@@ -2,11 +2,13 @@ from conftest import run_tool
 
 
 def test_benchmark_prints_faster_rcnn_and_ssd_det_columns():
-    proc = run_tool('tools/analysis_tools/benchmark_ssd_det.py',
-                    '--image', '96x128', '--gts', '3', '--repeat', '1')
+    proc = run_tool('tools/analysis_tools/benchmark_ssd_det.py', '--image',
+                    '96x128', '--gts', '3', '--repeat', '1')
     assert 'Faster R-CNN' in proc.stdout and '2 images' in proc.stdout
-    rows = [line.split('|')[1:-1] for line in proc.stdout.splitlines()
-            if line.startswith('| 96x128')]
+    rows = [
+        line.split('|')[1:-1] for line in proc.stdout.splitlines()
+        if line.startswith('| 96x128')
+    ]
     assert len(rows) == 1
     assert rows[0][1].strip() == '3'
     values = [float(v) for v in rows[0][2:]]

@@ -8,8 +8,10 @@ def test_benchmark_prints_mmdet_and_mmext_rows():
                   if line.startswith('| GTs'))
     assert 'head forward (ms): mmdet' in header
     assert 'train step (ms): mmdet' in header
-    rows = [line.split('|')[1:-1] for line in proc.stdout.splitlines()
-            if line.startswith('| ') and line[2].isdigit()]
+    rows = [
+        line.split('|')[1:-1] for line in proc.stdout.splitlines()
+        if line.startswith('| ') and line[2].isdigit()
+    ]
     assert [int(r[0]) for r in rows] == [3, 20]
     for row in rows:
         assert len(row) == 1 + 4 * 3  # GTs, then mmdet | mmext | ratio x4

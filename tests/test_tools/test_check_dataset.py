@@ -60,8 +60,12 @@ def test_problems_are_listed_and_training_refused(demo_data_root, tmp_path):
             'bbox') in proc.stdout and 'NaN' in proc.stdout
     assert f'{image_name} is 50x40, its annotations say' in proc.stdout
 
-    train = run_tool('tools/train.py', config, '--work-dir',
-                     str(tmp_path / 'work'), check=False)
+    train = run_tool(
+        'tools/train.py',
+        config,
+        '--work-dir',
+        str(tmp_path / 'work'),
+        check=False)
     assert train.returncode != 0
     assert f'annotation id {bad["id"]}' in train.stderr
     assert '--skip-data-check' in train.stderr
@@ -70,8 +74,12 @@ def test_problems_are_listed_and_training_refused(demo_data_root, tmp_path):
 
 def test_missing_evaluator_file_and_truncated_json(demo_data_root, tmp_path):
     root, config = copy_demo(demo_data_root, tmp_path)
-    proc = run_tool('tools/train.py', config, '--cfg-options',
-                    'val_evaluator.ann_file=nope/val.json', check=False)
+    proc = run_tool(
+        'tools/train.py',
+        config,
+        '--cfg-options',
+        'val_evaluator.ann_file=nope/val.json',
+        check=False)
     assert proc.returncode != 0
     assert "val_evaluator.ann_file: annotation file 'nope/val.json'" in (
         proc.stderr)
@@ -86,19 +94,24 @@ def test_test_refuses_another_models_checkpoint(demo_data_root, tmp_path):
     _, config = copy_demo(demo_data_root, tmp_path)
     checkpoint = tmp_path / 'other.pth'
     torch.save(
-        dict(state_dict=dict(
-            backbone_weight=torch.zeros(3),
-            **{'bbox_head.atss_cls.weight': torch.zeros(3, 256, 3, 3)})),
+        dict(
+            state_dict=dict(
+                backbone_weight=torch.zeros(3),
+                **{'bbox_head.atss_cls.weight': torch.zeros(3, 256, 3, 3)})),
         checkpoint)
-    proc = run_tool('tools/test.py', config, str(checkpoint), '--work-dir',
-                    str(tmp_path / 'test'), check=False)
+    proc = run_tool(
+        'tools/test.py',
+        config,
+        str(checkpoint),
+        '--work-dir',
+        str(tmp_path / 'test'),
+        check=False)
     assert proc.returncode != 0
     assert 'does not fit the config\'s model' in proc.stderr
     assert 'bbox_head.atss_cls.weight: (3, 256, 3, 3) in the checkpoint' in (
         proc.stderr)
     assert '--allow-partial-checkpoint' in proc.stderr
-    allowed = run_tool('tools/test.py', config, str(checkpoint),
-                       '--work-dir', str(tmp_path / 'test'),
-                       '--allow-partial-checkpoint', '--cfg-options',
-                       'test_dataloader.dataset.indices=2')
+    allowed = run_tool('tools/test.py', config, str(checkpoint), '--work-dir',
+                       str(tmp_path / 'test'), '--allow-partial-checkpoint',
+                       '--cfg-options', 'test_dataloader.dataset.indices=2')
     assert 'coco/bbox_mAP' in allowed.stdout + allowed.stderr

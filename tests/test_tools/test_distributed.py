@@ -16,7 +16,6 @@ import torch
 from conftest import REPO_ROOT, run_tool
 from test_exact_resume import CONFIGS, end_state
 
-
 PROBE = """
 custom_imports = dict(imports=['mmext', 'dist_probe'],
                       allow_failed_imports=False)
@@ -33,10 +32,16 @@ def free_port() -> str:
 
 
 def dist_tool(script: str, *args: str) -> str:
-    env = dict(os.environ, PORT=free_port(), PYTHON=os.sys.executable,
-               PYTHONPATH=osp.dirname(osp.abspath(__file__)))
-    proc = subprocess.run(['bash', f'tools/{script}', *args], cwd=REPO_ROOT,
-                          env=env, capture_output=True, text=True,
+    env = dict(
+        os.environ,
+        PORT=free_port(),
+        PYTHON=os.sys.executable,
+        PYTHONPATH=osp.dirname(osp.abspath(__file__)))
+    proc = subprocess.run(['bash', f'tools/{script}', *args],
+                          cwd=REPO_ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
                           timeout=600)
     if proc.returncode != 0:
         raise AssertionError(f'{script} failed ({proc.returncode}):\n'
@@ -47,8 +52,8 @@ def dist_tool(script: str, *args: str) -> str:
 def write(tmp_path, name, demo_sets, extra='', probe=True):
     config = tmp_path / f'{name}.py'
     text = CONFIGS[name] + (PROBE if probe else '') + extra
-    config.write_text(text.format(det=demo_sets['det'], ad=demo_sets['ad'],
-                                  out=tmp_path))
+    config.write_text(
+        text.format(det=demo_sets['det'], ad=demo_sets['ad'], out=tmp_path))
     return str(config)
 
 
@@ -58,13 +63,17 @@ def test_two_processes_train_resume_and_agree(name, demo_sets, tmp_path):
     first, last = (('epoch_1.pth', 'epoch_2.pth') if name == 'atss' else
                    ('iter_2.pth', 'iter_4.pth'))
     dist_tool('dist_train.sh', config, '2', '--work-dir', str(tmp_path / 'a'))
-    ranks = [torch.load(tmp_path / 'a' / f'rank{r}.pth', weights_only=False)
-             for r in (0, 1)]
+    ranks = [
+        torch.load(tmp_path / 'a' / f'rank{r}.pth', weights_only=False)
+        for r in (0, 1)
+    ]
     for images0, images1 in zip(ranks[0]['images'], ranks[1]['images']):
         assert not set(images0) & set(images1)
     state0, state1 = ranks[0]['state'], ranks[1]['state']
-    differ = [k for k, v in state0.items()
-              if not k.endswith(RANK_LOCAL) and not torch.equal(v, state1[k])]
+    differ = [
+        k for k, v in state0.items()
+        if not k.endswith(RANK_LOCAL) and not torch.equal(v, state1[k])
+    ]
     assert not differ, f'ranks differ in {differ[:3]}'
 
     (tmp_path / 'b').mkdir()
@@ -101,8 +110,10 @@ def test_validation_and_evaluation_agree_across_process_counts(
                     str(tmp_path / 't2'))
     metric = re.compile(r'coco/bbox_mAP: ([0-9.]+)\s+coco/bbox_mAP_50: '
                         r'([0-9.]+)')
-    values = [tuple(map(float, metric.findall(log)[-1]))
-              for log in (trained, one, two)]
+    values = [
+        tuple(map(float,
+                  metric.findall(log)[-1])) for log in (trained, one, two)
+    ]
     assert values[0] == values[1] == values[2]
 
 
@@ -110,12 +121,14 @@ def test_ssd_det_batch_without_boxes_under_ddp(demo_sets, tmp_path):
     """One image per process, half the images without boxes: a rank with
     an empty batch still reaches every parameter (DDP fails otherwise)."""
     import json
-    with open(osp.join(demo_sets['det'], 'annotations',
-                       'instances_train.json')) as f:
+    with open(
+            osp.join(demo_sets['det'], 'annotations',
+                     'instances_train.json')) as f:
         coco = json.load(f)
     kept = {img['id'] for img in coco['images'][::2]}
-    coco['annotations'] = [a for a in coco['annotations']
-                           if a['image_id'] in kept]
+    coco['annotations'] = [
+        a for a in coco['annotations'] if a['image_id'] in kept
+    ]
     ann = tmp_path / 'half_empty.json'
     ann.write_text(json.dumps(coco))
     config = write(
@@ -126,10 +139,12 @@ def test_ssd_det_batch_without_boxes_under_ddp(demo_sets, tmp_path):
                     str(tmp_path / 'w'), '--cfg-options',
                     'train_cfg.max_iters=6')
     assert osp.isfile(tmp_path / 'w' / 'iter_6.pth')
-    images = torch.load(tmp_path / 'w' / 'rank0.pth',
-                        weights_only=False)['images']
-    images += torch.load(tmp_path / 'w' / 'rank1.pth',
-                         weights_only=False)['images']
-    empty = {osp.join(demo_sets['det'], 'train', img['file_name'])
-             for img in coco['images'] if img['id'] not in kept}
+    images = torch.load(
+        tmp_path / 'w' / 'rank0.pth', weights_only=False)['images']
+    images += torch.load(
+        tmp_path / 'w' / 'rank1.pth', weights_only=False)['images']
+    empty = {
+        osp.join(demo_sets['det'], 'train', img['file_name'])
+        for img in coco['images'] if img['id'] not in kept
+    }
     assert any(set(batch) <= empty for batch in images), log[-2000:]

@@ -64,14 +64,14 @@ def test_train_then_test_with_heat_maps(demo_ad_root, tmp_path):
         value = float(re.search(rf'anomaly/{name}: ([0-9.]+)', log).group(1))
         assert 0 <= value <= 1
     panels = sorted(
-        glob.glob(str(tmp_path / 'test' / '*' / 'vis' / 'brick' / '*' /
-                      '*.png')))
+        glob.glob(
+            str(tmp_path / 'test' / '*' / 'vis' / 'brick' / '*' / '*.png')))
     assert len(panels) == 4 + 3 * 4  # every test image
     assert {osp.basename(osp.dirname(p))
             for p in panels} == {'good', 'foreign', 'stain', 'scratch'}
     panel = cv2.imread(panels[0])
-    image = cv2.imread(osp.join(demo_ad_root, 'brick', 'test', 'foreign',
-                                '000.png'))
+    image = cv2.imread(
+        osp.join(demo_ad_root, 'brick', 'test', 'foreign', '000.png'))
     mask = cv2.imread(
         osp.join(demo_ad_root, 'brick', 'ground_truth', 'foreign',
                  '000_mask.png'), cv2.IMREAD_GRAYSCALE)

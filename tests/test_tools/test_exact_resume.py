@@ -36,12 +36,14 @@ pipeline = [
 ]
 train_dataloader = dict(batch_size=4,
                         dataset=dict(data_root=data_root, pipeline=pipeline))
-""" + COMMON.replace('train_cfg = dict(max_iters=4, val_interval=100)',
-                    'train_cfg = dict(max_epochs=2, val_interval=100)'
-                    ).replace('interval=2, max_keep', 'interval=1, max_keep')
-    + DET_EVAL,
+""" +
+    COMMON.replace('train_cfg = dict(max_iters=4, val_interval=100)',
+                   'train_cfg = dict(max_epochs=2, val_interval=100)').replace(
+                       'interval=2, max_keep', 'interval=1, max_keep') +
+    DET_EVAL,
     mixteacher="""
-_base_ = 'mmext::mixteacher/mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py'
+_base_ = ('mmext::mixteacher/'
+          'mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py')
 data_root = '{det}/'
 ann = 'annotations/instances_train.json'
 model = dict(semi_train_cfg=dict(unsup_start_iter=1, unsup_warmup_iters=2))
@@ -100,8 +102,8 @@ def tensors(obj, prefix=''):
 
 def end_state(path):
     ckpt = torch.load(path, map_location='cpu', weights_only=False)
-    return dict(tensors(dict(model=ckpt['state_dict'],
-                             optimizer=ckpt['optimizer'])))
+    return dict(
+        tensors(dict(model=ckpt['state_dict'], optimizer=ckpt['optimizer'])))
 
 
 def write(tmp_path, name, demo_sets):
@@ -120,8 +122,8 @@ def test_stop_and_resume_equals_the_uninterrupted_run(name, demo_sets,
     run_tool('tools/train.py', config, '--work-dir', str(tmp_path / 'a'))
     (tmp_path / 'b').mkdir()
     shutil.copy(tmp_path / 'a' / first, tmp_path / 'b')
-    log = run_tool('tools/train.py', config, '--work-dir',
-                   str(tmp_path / 'b'), '--resume').stdout
+    log = run_tool('tools/train.py', config, '--work-dir', str(tmp_path / 'b'),
+                   '--resume').stdout
     straight = end_state(tmp_path / 'a' / last)
     resumed = end_state(tmp_path / 'b' / last)
     assert straight.keys() == resumed.keys()
@@ -141,13 +143,18 @@ def test_learning_rate_spike_stops_mixteacher_before_its_teacher(
         f.write("train_cfg = dict(max_iters=6, val_interval=100)\n"
                 "param_scheduler = [dict(type='MultiStepLR', by_epoch=False, "
                 "milestones=[2], gamma=1e38)]\n")
-    proc = run_tool('tools/train.py', config, '--work-dir',
-                    str(tmp_path / 'w'), check=False)
+    proc = run_tool(
+        'tools/train.py',
+        config,
+        '--work-dir',
+        str(tmp_path / 'w'),
+        check=False)
     assert proc.returncode != 0
     log = proc.stdout + proc.stderr
     assert 'FloatingPointError: Training stopped at iteration' in log
     assert "KeyError: 'loss_cls'" not in log
     saved = end_state(tmp_path / 'w' / 'iter_2.pth')
-    assert all(torch.isfinite(v).all() for k, v in saved.items()
-               if k.startswith('.model.teacher') and v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for k, v in saved.items()
+        if k.startswith('.model.teacher') and v.is_floating_point())
     assert not (tmp_path / 'w' / 'iter_4.pth').exists()

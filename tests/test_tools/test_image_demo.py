@@ -35,8 +35,9 @@ def image_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp('inputs')
     rng = np.random.RandomState(0)
     for name in ('x', 'y'):
-        cv2.imwrite(str(folder / f'{name}.jpg'),
-                    rng.randint(0, 255, (100, 140, 3), np.uint8))
+        cv2.imwrite(
+            str(folder / f'{name}.jpg'),
+            rng.randint(0, 255, (100, 140, 3), np.uint8))
     return str(folder)
 
 
@@ -47,12 +48,11 @@ def test_detector(image_dir, tmp_path):
         dataset_meta=dict(classes=DemoDetDataset.METAINFO['classes']))
     out = tmp_path / 'out'
     args = ('demo/image_demo.py', image_dir, DET_CONFIG, '--weights', ckpt,
-            '--out-dir', str(out), '--device', 'cpu', '--pred-score-thr',
-            '0')
+            '--out-dir', str(out), '--device', 'cpu', '--pred-score-thr', '0')
     run_tool(*args)
     for name in ('x', 'y'):
-        assert cv2.imread(str(out / 'vis' / f'{name}.jpg')).shape == (100,
-                                                                       140, 3)
+        assert cv2.imread(str(out / 'vis' / f'{name}.jpg')).shape == (100, 140,
+                                                                      3)
         pred = json.loads((out / 'preds' / f'{name}.json').read_text())
         assert len(pred['bboxes']) == len(pred['scores']) == len(
             pred['labels']) > 0
@@ -80,6 +80,11 @@ def test_anomaly_model(image_dir, tmp_path):
 
 
 def test_missing_checkpoint_is_named(image_dir, tmp_path):
-    proc = run_tool('demo/image_demo.py', image_dir, AD_CONFIG, '--weights',
-                    str(tmp_path / 'nope.pth'), check=False)
+    proc = run_tool(
+        'demo/image_demo.py',
+        image_dir,
+        AD_CONFIG,
+        '--weights',
+        str(tmp_path / 'nope.pth'),
+        check=False)
     assert proc.returncode != 0 and 'nope.pth' in proc.stderr

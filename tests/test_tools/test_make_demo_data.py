@@ -40,8 +40,10 @@ def test_layout_and_coco_fields(demo_data_root):
 
 def test_boxes_lie_inside_their_images(demo_data_root):
     coco = _load(demo_data_root, 'train')
-    sizes = {img['id']: (img['width'], img['height'])
-             for img in coco['images']}
+    sizes = {
+        img['id']: (img['width'], img['height'])
+        for img in coco['images']
+    }
     for ann in coco['annotations']:
         x, y, w, h = ann['bbox']
         img_w, img_h = sizes[ann['image_id']]
@@ -79,8 +81,7 @@ def test_default_set_has_tiny_large_crowded_and_empty_images(tmp_path):
     assert (labels[1:] > 200).all()  # every class well represented
 
 
-def test_generation_is_deterministic(tmp_path, demo_data_root,
-                                     demo_ad_root):
+def test_generation_is_deterministic(tmp_path, demo_data_root, demo_ad_root):
     small = ('--num-train', '24', '--num-val', '8', '--ad-num-train', '16',
              '--ad-num-test', '4')
     again, again_ad = str(tmp_path / 'again'), str(tmp_path / 'again_ad')
@@ -112,16 +113,21 @@ def test_rerun_replaces_its_own_files_and_keeps_everything_else(tmp_path):
     assert (out / 'sub' / 'mine.txt').read_text() == 'keep me'
     assert (out / 'noisy_anns' / 'refined.json').is_file()
     assert not stale.exists()  # ours, from the 4-image run
-    assert _load(str(out), 'train')['images'][-1]['file_name'].endswith(
-        '000001.jpg')
+    assert _load(str(out),
+                 'train')['images'][-1]['file_name'].endswith('000001.jpg')
 
 
 def test_refuses_a_directory_it_did_not_write(tmp_path):
     out = tmp_path / 'photos'
     out.mkdir()
     (out / 'holiday.jpg').write_bytes(b'not ours')
-    proc = run_tool('tools/misc/make_demo_data.py', '--out-dir', str(out),
-                    '--ad-out-dir', str(tmp_path / 'ad'), check=False)
+    proc = run_tool(
+        'tools/misc/make_demo_data.py',
+        '--out-dir',
+        str(out),
+        '--ad-out-dir',
+        str(tmp_path / 'ad'),
+        check=False)
     assert proc.returncode != 0
     assert 'was not written by this tool' in proc.stderr
     assert 'nothing was deleted' in proc.stderr

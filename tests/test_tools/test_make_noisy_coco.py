@@ -21,10 +21,10 @@ def reference_mean_iou(level: float, num: int = 200000) -> float:
     rng = np.random.default_rng(0)
     dx, dy, sw, sh = rng.uniform(-level, level, size=(4, num))
     w, h = 1 + sw, 1 + sh
-    ix = np.clip(np.minimum(0.5, dx + w / 2) - np.maximum(-0.5, dx - w / 2),
-                 0, None)
-    iy = np.clip(np.minimum(0.5, dy + h / 2) - np.maximum(-0.5, dy - h / 2),
-                 0, None)
+    ix = np.clip(
+        np.minimum(0.5, dx + w / 2) - np.maximum(-0.5, dx - w / 2), 0, None)
+    iy = np.clip(
+        np.minimum(0.5, dy + h / 2) - np.maximum(-0.5, dy - h / 2), 0, None)
     inter = ix * iy
     return float(np.mean(inter / (1 + w * h - inter)))
 
@@ -43,12 +43,18 @@ def make_coco(num_boxes: int = 3000, seed: int = 0) -> dict:
                 category_id=1,
                 bbox=[float(v) for v in (5000 - w / 2, 5000 - h / 2, w, h)],
                 area=float(w * h),
-                segmentation=[[5000 - w / 2, 5000, 5000, 5000 - h / 2,
-                               5000 + w / 2, 5000]],
+                segmentation=[[
+                    5000 - w / 2, 5000, 5000, 5000 - h / 2, 5000 + w / 2, 5000
+                ]],
                 iscrowd=0))
     anns.append(
-        dict(id=num_boxes + 1, image_id=1, category_id=1,
-             bbox=[10., 10., 50., 50.], area=2500., iscrowd=1))
+        dict(
+            id=num_boxes + 1,
+            image_id=1,
+            category_id=1,
+            bbox=[10., 10., 50., 50.],
+            area=2500.,
+            iscrowd=1))
     return dict(
         images=[
             dict(id=i, file_name=f'{i}.jpg', width=10000, height=10000)
@@ -80,8 +86,7 @@ def test_each_box_stays_within_the_noise_bounds():
     coco = make_coco(500)
     level = 0.3
     noisy = make_noisy_coco.add_box_noise(coco, level, seed=5)
-    for clean_ann, noisy_ann in zip(coco['annotations'],
-                                    noisy['annotations']):
+    for clean_ann, noisy_ann in zip(coco['annotations'], noisy['annotations']):
         x, y, w, h = clean_ann['bbox']
         nx, ny, nw, nh = noisy_ann['bbox']
         tol = 0.02  # boxes are rounded to 0.01 px
@@ -117,16 +122,19 @@ def test_fields_ids_and_crowd_regions_are_kept():
     assert noisy['images'] == coco['images']
     assert noisy['categories'] == coco['categories']
     assert noisy['info'] == coco['info']
-    assert [a['id'] for a in noisy['annotations']] == [
-        a['id'] for a in coco['annotations']
-    ]
+    assert [a['id'] for a in noisy['annotations']
+            ] == [a['id'] for a in coco['annotations']]
     crowd = [a for a in noisy['annotations'] if a['iscrowd']]
     assert crowd == [a for a in coco['annotations'] if a['iscrowd']]
     changed = ('bbox', 'area', 'segmentation')
-    for clean_ann, noisy_ann in zip(coco['annotations'],
-                                    noisy['annotations']):
-        assert {k: v for k, v in clean_ann.items() if k not in changed} == {
-            k: v for k, v in noisy_ann.items() if k not in changed}
+    for clean_ann, noisy_ann in zip(coco['annotations'], noisy['annotations']):
+        assert {
+            k: v
+            for k, v in clean_ann.items() if k not in changed
+        } == {
+            k: v
+            for k, v in noisy_ann.items() if k not in changed
+        }
         if not clean_ann['iscrowd']:
             # The area is the noisy box's; the clean outline is dropped.
             x, y, w, h = noisy_ann['bbox']
@@ -139,10 +147,9 @@ def test_fields_ids_and_crowd_regions_are_kept():
 def test_level_zero_is_the_clean_json_and_seeds_reproduce():
     coco = make_coco(50)
     unchanged = make_noisy_coco.add_box_noise(coco, 0.0)
-    np.testing.assert_allclose(
-        [a['bbox'] for a in unchanged['annotations']],
-        [a['bbox'] for a in coco['annotations']],
-        atol=0.005)  # rounded to 0.01 px
+    np.testing.assert_allclose([a['bbox'] for a in unchanged['annotations']],
+                               [a['bbox'] for a in coco['annotations']],
+                               atol=0.005)  # rounded to 0.01 px
     first = make_noisy_coco.add_box_noise(coco, 0.2, seed=7)
     assert first == make_noisy_coco.add_box_noise(coco, 0.2, seed=7)
     assert first != make_noisy_coco.add_box_noise(coco, 0.2, seed=8)
@@ -152,8 +159,8 @@ def test_cli_writes_each_level_and_reports_mean_iou(tmp_path):
     ann_file = tmp_path / 'train.json'
     ann_file.write_text(json.dumps(make_coco(300)))
     out_dir = tmp_path / 'noisy'
-    proc = run_tool(TOOL, str(ann_file), '--out-dir', str(out_dir),
-                    '--levels', '0.1', '0.4')
+    proc = run_tool(TOOL, str(ann_file), '--out-dir', str(out_dir), '--levels',
+                    '0.1', '0.4')
     for level in (10, 40):
         path = out_dir / f'train_noise{level}.json'
         assert path.is_file()
@@ -162,17 +169,23 @@ def test_cli_writes_each_level_and_reports_mean_iou(tmp_path):
     lines = [line.split() for line in proc.stdout.splitlines()[1:]]
     assert [line[0] for line in lines] == ['0.10', '0.40']
     assert float(lines[0][2]) > float(lines[1][2])
-    run_tool(TOOL, str(ann_file), '--out-dir', str(out_dir), '--levels',
-             '0.4', '--seed', '2')
+    run_tool(TOOL, str(ann_file), '--out-dir', str(out_dir), '--levels', '0.4',
+             '--seed', '2')
     assert (out_dir / 'train_noise40_seed2.json').is_file()
     # An existing output is replaced only with --overwrite.
     before = (out_dir / 'train_noise40.json').read_text()
-    proc = run_tool(TOOL, str(ann_file), '--out-dir', str(out_dir),
-                    '--levels', '0.4', check=False)
+    proc = run_tool(
+        TOOL,
+        str(ann_file),
+        '--out-dir',
+        str(out_dir),
+        '--levels',
+        '0.4',
+        check=False)
     assert proc.returncode != 0 and '--overwrite' in proc.stderr
     assert (out_dir / 'train_noise40.json').read_text() == before
-    run_tool(TOOL, str(ann_file), '--out-dir', str(out_dir), '--levels',
-             '0.4', '--overwrite')
+    run_tool(TOOL, str(ann_file), '--out-dir', str(out_dir), '--levels', '0.4',
+             '--overwrite')
 
 
 def test_cli_errors_name_the_problem(tmp_path):
@@ -180,14 +193,24 @@ def test_cli_errors_name_the_problem(tmp_path):
     coco = make_coco(3)
     coco['annotations'][1]['bbox'] = [1, 2, 0, 5]
     ann_file.write_text(json.dumps(coco))
-    proc = run_tool(TOOL, str(ann_file), '--out-dir', str(tmp_path),
-                    check=False)
+    proc = run_tool(
+        TOOL, str(ann_file), '--out-dir', str(tmp_path), check=False)
     assert proc.returncode != 0
     assert 'annotation id 2 has bbox [1, 2, 0, 5]' in proc.stderr
-    proc = run_tool(TOOL, str(ann_file), '--out-dir', str(tmp_path),
-                    '--levels', '1.5', check=False)
+    proc = run_tool(
+        TOOL,
+        str(ann_file),
+        '--out-dir',
+        str(tmp_path),
+        '--levels',
+        '1.5',
+        check=False)
     assert proc.returncode != 0
     assert 'noise level must be in [0, 1), got 1.5' in proc.stderr
-    proc = run_tool(TOOL, str(tmp_path / 'missing.json'), '--out-dir',
-                    str(tmp_path), check=False)
+    proc = run_tool(
+        TOOL,
+        str(tmp_path / 'missing.json'),
+        '--out-dir',
+        str(tmp_path),
+        check=False)
     assert 'COCO json not found' in proc.stderr

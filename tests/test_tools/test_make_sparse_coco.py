@@ -3,7 +3,6 @@ never removes images, and says what it kept."""
 import json
 
 import pytest
-
 from conftest import run_tool
 
 TOOL = 'tools/dataset_converters/make_sparse_coco.py'
@@ -58,8 +57,7 @@ def sparse(tmp_path):
     src = tmp_path / 'instances_train.json'
     full = make_coco(src)
     proc = run_tool(TOOL, str(src), '--out-dir', str(tmp_path / 'out'),
-                    '--settings', 'easy', 'hard', 'extreme', 'keep1',
-                    'drop50')
+                    '--settings', 'easy', 'hard', 'extreme', 'keep1', 'drop50')
     out = {
         s: json.loads(
             (tmp_path / 'out' / f'instances_train_{s}.json').read_text())
@@ -70,14 +68,34 @@ def sparse(tmp_path):
 
 def test_settings_keep_the_documented_counts(sparse):
     full, out, _ = sparse
-    assert counts(full) == {(1, 1): 3, (1, 2): 1, (2, 1): 2, (3, 2): 5,
-                            (3, 1): 1}
-    assert counts(out['easy']) == {(1, 1): 2, (1, 2): 1, (2, 1): 1,
-                                   (3, 2): 4, (3, 1): 1}
-    assert counts(out['hard']) == {(1, 1): 2, (1, 2): 1, (2, 1): 1,
-                                   (3, 2): 3, (3, 1): 1}
-    assert counts(out['extreme']) == {(1, 1): 1, (1, 2): 1, (2, 1): 1,
-                                      (3, 2): 1, (3, 1): 1}
+    assert counts(full) == {
+        (1, 1): 3,
+        (1, 2): 1,
+        (2, 1): 2,
+        (3, 2): 5,
+        (3, 1): 1
+    }
+    assert counts(out['easy']) == {
+        (1, 1): 2,
+        (1, 2): 1,
+        (2, 1): 1,
+        (3, 2): 4,
+        (3, 1): 1
+    }
+    assert counts(out['hard']) == {
+        (1, 1): 2,
+        (1, 2): 1,
+        (2, 1): 1,
+        (3, 2): 3,
+        (3, 1): 1
+    }
+    assert counts(out['extreme']) == {
+        (1, 1): 1,
+        (1, 2): 1,
+        (2, 1): 1,
+        (3, 2): 1,
+        (3, 1): 1
+    }
     per_image = {}
     for (image_id, _), n in counts(out['keep1']).items():
         per_image[image_id] = per_image.get(image_id, 0) + n
@@ -100,9 +118,10 @@ def test_report_lists_kept_boxes_per_category(sparse):
     assert 'setting extreme' in stdout
     # extreme keeps 3 of 6 cats and 2 of 6 dogs.
     extreme = stdout.split('setting extreme')[1].split('wrote')[0]
-    assert [line.split()[:3] for line in extreme.splitlines()[2:5]] == [
-        ['cat', '3', '6'], ['dog', '2', '6'], ['all', '5', '12']
-    ]
+    assert [line.split()[:3]
+            for line in extreme.splitlines()[2:5]] == [['cat', '3', '6'],
+                                                       ['dog', '2', '6'],
+                                                       ['all', '5', '12']]
 
 
 def test_seed_changes_the_draw_reproducibly(tmp_path):
@@ -111,8 +130,8 @@ def test_seed_changes_the_draw_reproducibly(tmp_path):
     ids = {}
     for seed in ('1', '1', '2'):
         out = tmp_path / f'out{len(ids)}'
-        run_tool(TOOL, str(src), '--out-dir', str(out), '--settings',
-                 'drop50', '--seed', seed)
+        run_tool(TOOL, str(src), '--out-dir', str(out), '--settings', 'drop50',
+                 '--seed', seed)
         name = 'a_drop50.json' if seed == '1' else 'a_drop50_seed2.json'
         coco = json.loads((out / name).read_text())
         ids[len(ids)] = sorted(a['id'] for a in coco['annotations'])
@@ -124,8 +143,14 @@ def test_seed_changes_the_draw_reproducibly(tmp_path):
 def test_unknown_setting_is_refused(tmp_path, setting):
     src = tmp_path / 'a.json'
     make_coco(src)
-    proc = run_tool(TOOL, str(src), '--out-dir', str(tmp_path), '--settings',
-                    setting, check=False)
+    proc = run_tool(
+        TOOL,
+        str(src),
+        '--out-dir',
+        str(tmp_path),
+        '--settings',
+        setting,
+        check=False)
     assert proc.returncode != 0
     assert f'unknown sparse setting {setting!r}' in proc.stderr
 
@@ -145,8 +170,8 @@ def test_json_without_annotations_is_refused(tmp_path):
     coco = make_coco(src)
     del coco['annotations']
     src.write_text(json.dumps(coco))
-    proc = run_tool(TOOL, str(src), '--out-dir', str(tmp_path / 'out'),
-                    check=False)
+    proc = run_tool(
+        TOOL, str(src), '--out-dir', str(tmp_path / 'out'), check=False)
     assert proc.returncode != 0
     assert 'has no "annotations" list' in proc.stderr
     assert not (tmp_path / 'out').exists()

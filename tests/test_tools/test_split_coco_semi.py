@@ -13,11 +13,11 @@ def load(path):
 
 
 def test_writes_disjoint_labeled_and_unlabeled_splits(demo_data_root,
-                                                       tmp_path):
+                                                      tmp_path):
     ann_file = osp.join(demo_data_root, 'annotations', 'instances_train.json')
     out = str(tmp_path)
-    proc = run_tool(TOOL, ann_file, '--out-dir', out, '--percents', '10',
-                    '50', '--folds', '1', '2')
+    proc = run_tool(TOOL, ann_file, '--out-dir', out, '--percents', '10', '50',
+                    '--folds', '1', '2')
     coco = load(ann_file)
     all_ids = {img['id'] for img in coco['images']}
     assert len(all_ids) == 24
@@ -46,8 +46,16 @@ def test_writes_disjoint_labeled_and_unlabeled_splits(demo_data_root,
 
     # Existing splits are replaced only with --overwrite.
     written = open(osp.join(out, 'instances_train.1@10.json')).read()
-    refused = run_tool(TOOL, ann_file, '--out-dir', out, '--percents', '10',
-                       '--folds', '1', check=False)
+    refused = run_tool(
+        TOOL,
+        ann_file,
+        '--out-dir',
+        out,
+        '--percents',
+        '10',
+        '--folds',
+        '1',
+        check=False)
     assert refused.returncode != 0 and '--overwrite' in refused.stderr
     run_tool(TOOL, ann_file, '--out-dir', out, '--percents', '10', '--folds',
              '1', '--overwrite')
@@ -55,20 +63,18 @@ def test_writes_disjoint_labeled_and_unlabeled_splits(demo_data_root,
 
     # Same fold, same split.
     again = str(tmp_path / 'again')
-    run_tool(TOOL, ann_file, '--out-dir', again, '--percents', '50',
-             '--folds', '1')
+    run_tool(TOOL, ann_file, '--out-dir', again, '--percents', '50', '--folds',
+             '1')
     assert {
         img['id']
-        for img in load(osp.join(again, 'instances_train.1@50.json'))
-        ['images']
+        for img in load(osp.join(again, 'instances_train.1@50.json'))['images']
     } == picked[1, 50]
 
 
 def test_unlabeled2017_set(demo_data_root, tmp_path):
     ann_file = osp.join(demo_data_root, 'annotations', 'instances_train.json')
     info = tmp_path / 'image_info_unlabeled2017.json'
-    info.write_text(
-        json.dumps(dict(images=[dict(id=7, file_name='a.jpg')])))
+    info.write_text(json.dumps(dict(images=[dict(id=7, file_name='a.jpg')])))
     run_tool(TOOL, ann_file, '--out-dir', str(tmp_path), '--percents', '50',
              '--folds', '1', '--unlabeled-info', str(info))
     out = load(str(tmp_path / 'instances_unlabeled2017.json'))
@@ -79,26 +85,44 @@ def test_unlabeled2017_set(demo_data_root, tmp_path):
 
 def test_errors_name_the_problem(demo_data_root, tmp_path):
     ann_file = osp.join(demo_data_root, 'annotations', 'instances_train.json')
-    proc = run_tool(TOOL, ann_file, '--out-dir', str(tmp_path), '--percents',
-                    '1', check=False)
+    proc = run_tool(
+        TOOL,
+        ann_file,
+        '--out-dir',
+        str(tmp_path),
+        '--percents',
+        '1',
+        check=False)
     assert proc.returncode != 0
     assert '1.0% of 24 images is no image' in proc.stderr
 
-    proc = run_tool(TOOL, str(tmp_path / 'missing.json'), '--out-dir',
-                    str(tmp_path), check=False)
+    proc = run_tool(
+        TOOL,
+        str(tmp_path / 'missing.json'),
+        '--out-dir',
+        str(tmp_path),
+        check=False)
     assert 'COCO json not found' in proc.stderr
 
     coco = load(ann_file)
     coco['annotations'][0]['image_id'] = 999999
     broken = tmp_path / 'broken.json'
     broken.write_text(json.dumps(coco))
-    proc = run_tool(TOOL, str(broken), '--out-dir', str(tmp_path),
-                    '--percents', '50', '--folds', '1', check=False)
+    proc = run_tool(
+        TOOL,
+        str(broken),
+        '--out-dir',
+        str(tmp_path),
+        '--percents',
+        '50',
+        '--folds',
+        '1',
+        check=False)
     assert (f'annotation id {coco["annotations"][0]["id"]} refers to image '
             'id 999999') in proc.stderr
 
     del coco['annotations']
     broken.write_text(json.dumps(coco))
-    proc = run_tool(TOOL, str(broken), '--out-dir', str(tmp_path / 'none'),
-                    check=False)
+    proc = run_tool(
+        TOOL, str(broken), '--out-dir', str(tmp_path / 'none'), check=False)
     assert 'has no "annotations" list' in proc.stderr

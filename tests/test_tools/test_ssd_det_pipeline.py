@@ -72,8 +72,8 @@ param_scheduler = []
 @pytest.fixture(scope='module')
 def noisy_root(demo_data_root):
     run_tool('tools/dataset_converters/make_noisy_coco.py',
-             f'{demo_data_root}/annotations/instances_train.json',
-             '--out-dir', f'{demo_data_root}/noisy_anns', '--levels', '0.4')
+             f'{demo_data_root}/annotations/instances_train.json', '--out-dir',
+             f'{demo_data_root}/noisy_anns', '--levels', '0.4')
     return demo_data_root
 
 
@@ -85,8 +85,8 @@ def write(tmp_path, name, template, **fields):
 
 def test_refine_then_train(noisy_root, tmp_path):
     trained_out = tmp_path / 'after_training.json'
-    config = write(tmp_path, 'ssd_det.py', SSD_DET, root=noisy_root,
-                   out=trained_out)
+    config = write(
+        tmp_path, 'ssd_det.py', SSD_DET, root=noisy_root, out=trained_out)
     work_dir = tmp_path / 'ssd_det'
     proc = run_tool('tools/train.py', config, '--work-dir', str(work_dir))
     assert 'refine/refined_mIoU' in proc.stdout + proc.stderr
@@ -94,26 +94,32 @@ def test_refine_then_train(noisy_root, tmp_path):
 
     # tools/test.py on the checkpoint writes the refined training json.
     refined_file = tmp_path / 'refined.json'
-    test_config = write(tmp_path, 'ssd_det_test.py', SSD_DET,
-                        root=noisy_root, out=refined_file)
-    proc = run_tool('tools/test.py', test_config,
-                    str(work_dir / 'iter_2.pth'), '--work-dir',
-                    str(tmp_path / 'test'))
+    test_config = write(
+        tmp_path,
+        'ssd_det_test.py',
+        SSD_DET,
+        root=noisy_root,
+        out=refined_file)
+    proc = run_tool('tools/test.py', test_config, str(work_dir / 'iter_2.pth'),
+                    '--work-dir', str(tmp_path / 'test'))
     log = proc.stdout + proc.stderr
     assert 'refine/noisy_mIoU' in log and 'refine/refined_mIoU' in log
     noisy = json.load(
         open(f'{noisy_root}/noisy_anns/instances_train_noise40.json'))
     refined = json.loads(refined_file.read_text())
-    assert [a['id'] for a in refined['annotations']] == [
-        a['id'] for a in noisy['annotations']
-    ]
+    assert [a['id'] for a in refined['annotations']
+            ] == [a['id'] for a in noisy['annotations']]
     assert all('refine_score' in a for a in refined['annotations'])
     for ann in refined['annotations']:
         assert ann['bbox'][2] > 0 and ann['bbox'][3] > 0
 
     # A standard detector trains and evaluates on the refined json.
-    detector = write(tmp_path, 'detector.py', DETECTOR, root=noisy_root,
-                     refined=refined_file)
+    detector = write(
+        tmp_path,
+        'detector.py',
+        DETECTOR,
+        root=noisy_root,
+        refined=refined_file)
     proc = run_tool('tools/train.py', detector, '--work-dir',
                     str(tmp_path / 'detector'))
     assert 'coco/bbox_mAP' in proc.stdout + proc.stderr
@@ -154,5 +160,5 @@ def test_refine_samples_carry_resized_boxes_and_their_ids(noisy_root):
     assert len(meta['ann_ids']) == len(gt) > 0
     for box, ann_id in zip(gt, meta['ann_ids']):
         x, y, w, h = boxes[ann_id]
-        assert torch.allclose(box / scale, torch.tensor([x, y, x + w, y + h]),
-                              atol=0.05)
+        assert torch.allclose(
+            box / scale, torch.tensor([x, y, x + w, y + h]), atol=0.05)

@@ -141,9 +141,8 @@ def test_resume_continues_iterations_and_weights(trained, tmp_path):
     resumed_dir = tmp_path / 'resumed'
     resumed_dir.mkdir()
     shutil.copy(osp.join(work_dir, 'epoch_1.pth'), resumed_dir)
-    proc = run_tool('tools/train.py', config, '--work-dir',
-                    str(resumed_dir), '--resume',
-                    str(resumed_dir / 'epoch_1.pth'))
+    proc = run_tool('tools/train.py', config, '--work-dir', str(resumed_dir),
+                    '--resume', str(resumed_dir / 'epoch_1.pth'))
     assert 'resumed epoch: 1, iter: 6' in proc.stdout + proc.stderr
     resumed = load_checkpoint(str(resumed_dir / 'epoch_2.pth'))
     straight = load_checkpoint(osp.join(work_dir, 'epoch_2.pth'))
@@ -170,8 +169,7 @@ def test_mmdet_config_with_custom_imports_trains_and_tests(
     config = write_config(tmp_path, MMDET_STYLE, demo_data_root, 'mmdet.py')
     work_dir = str(tmp_path / 'work')
     run_tool('tools/train.py', config, '--work-dir', work_dir)
-    proc = run_tool('tools/test.py', config, osp.join(work_dir,
-                                                      'iter_2.pth'),
+    proc = run_tool('tools/test.py', config, osp.join(work_dir, 'iter_2.pth'),
                     '--work-dir', work_dir)
     assert 'coco/bbox_mAP: ' in proc.stdout + proc.stderr
 
@@ -188,8 +186,14 @@ def test_mmdet_config_with_custom_imports_trains_and_tests(
       'NoSuchNeck is not in the mmext::model registry')])
 def test_train_reports_bad_config(trained, tmp_path, option, message):
     config, _ = trained
-    proc = run_tool('tools/train.py', config, '--work-dir', str(tmp_path),
-                    '--cfg-options', option, check=False)
+    proc = run_tool(
+        'tools/train.py',
+        config,
+        '--work-dir',
+        str(tmp_path),
+        '--cfg-options',
+        option,
+        check=False)
     assert proc.returncode != 0
     assert message in proc.stderr
 
@@ -209,7 +213,7 @@ def test_demo_data_hint_when_demo_set_is_missing(tmp_path):
 
 def test_test_tool_reports_missing_checkpoint(trained, tmp_path):
     config, _ = trained
-    proc = run_tool('tools/test.py', config, str(tmp_path / 'none.pth'),
-                    check=False)
+    proc = run_tool(
+        'tools/test.py', config, str(tmp_path / 'none.pth'), check=False)
     assert proc.returncode != 0
     assert "checkpoint '" in proc.stderr and 'none.pth' in proc.stderr

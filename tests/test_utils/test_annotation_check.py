@@ -12,7 +12,8 @@ from mmext.utils.annotation_check import check_coco
 
 CLEAN = dict(
     images=[dict(id=1, file_name='a.png', width=100, height=80)],
-    categories=[dict(id=1, name='cat'), dict(id=2, name='cup')],
+    categories=[dict(id=1, name='cat'),
+                dict(id=2, name='cup')],
     annotations=[
         dict(id=10, image_id=1, category_id=1, bbox=[10, 10, 30, 20]),
         dict(id=11, image_id=1, category_id=2, bbox=[50, 40, 20, 20]),
@@ -59,8 +60,8 @@ def test_what_mmdet_drops_or_keeps_is_counted(bbox, message):
 
 
 def test_categories_and_classes():
-    report = check_coco(with_box([1, 1, 5, 5], category_id=7), 'f',
-                        ('cat', 'cup'))
+    report = check_coco(
+        with_box([1, 1, 5, 5], category_id=7), 'f', ('cat', 'cup'))
     assert report.errors == [
         'annotation id 12 (image id 1): category_id 7 is not in categories'
     ]

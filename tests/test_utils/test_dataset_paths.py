@@ -28,8 +28,7 @@ def test_existing_paths_pass(demo_data_root):
     (dict(data_prefix=dict(img='images/')),
      "val_dataloader.dataset.data_prefix['img']: image directory 'images/'"),
 ])
-def test_missing_paths_name_the_config_key(demo_data_root, override,
-                                           message):
+def test_missing_paths_name_the_config_key(demo_data_root, override, message):
     with pytest.raises(FileNotFoundError) as error:
         check_dataset_paths(_config(demo_data_root, **override))
     assert message in str(error.value)
@@ -43,11 +42,13 @@ def test_wrapped_datasets_are_checked(demo_data_root):
                 dataset=dict(
                     type='ConcatDataset',
                     datasets=[
-                        dict(type='RepeatDataset', times=2,
-                             dataset=inner.dataset)
+                        dict(
+                            type='RepeatDataset',
+                            times=2,
+                            dataset=inner.dataset)
                     ]))))
-    with pytest.raises(FileNotFoundError,
-                       match=r'datasets\[0\]\.dataset\.ann_file'):
+    with pytest.raises(
+            FileNotFoundError, match=r'datasets\[0\]\.dataset\.ann_file'):
         check_dataset_paths(cfg)
 
 

@@ -33,8 +33,9 @@ class Pairs(torch.utils.data.Dataset):
         return 8
 
     def __getitem__(self, i):
-        return dict(inputs=torch.tensor([float(i), 1.]),
-                    labels=torch.tensor(float(i % 2)))
+        return dict(
+            inputs=torch.tensor([float(i), 1.]),
+            labels=torch.tensor(float(i % 2)))
 
 
 def train_one_checkpoint(work_dir) -> str:
@@ -66,8 +67,9 @@ def test_a_runner_checkpoint_loads_with_weights_only(tmp_path):
     # mmext did, so the check does not depend on what ran before.
     register_checkpoint_safe_globals()
     checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    assert {'meta', 'state_dict', 'message_hub', 'optimizer',
-            'param_schedulers'} <= set(checkpoint)
+    assert {
+        'meta', 'state_dict', 'message_hub', 'optimizer', 'param_schedulers'
+    } <= set(checkpoint)
     logs = checkpoint['message_hub']['log_scalars']
     assert 'train/loss' in logs and logs['train/loss'].data[0].size == 2
     assert torch.serialization.get_unsafe_globals_in_checkpoint(path) == []
@@ -89,8 +91,12 @@ def test_other_pickled_objects_are_still_refused(tmp_path, payload):
 
 
 def test_allow_list_is_small_and_has_no_callables_that_run_code():
-    names = {getattr(g[0] if isinstance(g, tuple) else g, '__name__', '')
-             for g in mmengine_checkpoint_globals()}
-    assert not names & {'system', 'eval', 'exec', 'popen', 'Popen',
-                        'import_module', '__import__', 'load', 'loads'}
+    names = {
+        getattr(g[0] if isinstance(g, tuple) else g, '__name__', '')
+        for g in mmengine_checkpoint_globals()
+    }
+    assert not names & {
+        'system', 'eval', 'exec', 'popen', 'Popen', 'import_module',
+        '__import__', 'load', 'loads'
+    }
     assert 'HistoryBuffer' in names

@@ -9,8 +9,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmext.visualization import AnomalyLocalVisualizer, anomaly_panel
-from mmext.visualization.anomaly_local_visualizer import (GT_COLOR,
-                                                          PRED_COLOR,
+from mmext.visualization.anomaly_local_visualizer import (GT_COLOR, PRED_COLOR,
                                                           heat_map)
 
 
@@ -28,8 +27,8 @@ def test_panel_layout_and_outlines():
     panel = anomaly_panel(image, anomaly_map, 0.9, gt, threshold=0.5)
     title_h, bar_w = max(14, h // 8), max(24, w // 5)
     assert panel.shape == (h + title_h, 3 * w + bar_w, 3)
-    shown, heat, overlay = (panel[title_h:, i * w:(i + 1) * w]
-                            for i in range(3))
+    shown, heat, overlay = (
+        panel[title_h:, i * w:(i + 1) * w] for i in range(3))
     # The heat map itself is drawn untouched; the outlines' colours are
     # none of its colours, so they stay visible on hot spots.
     assert (heat == heat_map(anomaly_map)).all()
@@ -82,8 +81,8 @@ def test_visualizer_threshold_sources(tmp_path):
                 == GT_COLOR).all(-1).any()
     # The sample's threshold (set by AnomalyInferencer) outlines the mask.
     sample.set_metainfo(dict(anomaly_threshold=0.5))
-    assert (parts(visualizer.draw_panel(image, sample)) ==
-            PRED_COLOR).all(-1).any()
+    assert (parts(visualizer.draw_panel(image,
+                                        sample)) == PRED_COLOR).all(-1).any()
     # An image of another size is resized to the map's.
     visualizer.add_datasample(
         'x', image[::2, ::2].copy(), sample, out_file=str(tmp_path / 'p.png'))

@@ -28,8 +28,9 @@ import torch
 
 from mmext.utils import describe_device, run_benchmark_worker, step_cost
 
-DEMO_CONFIG = ('configs/calibrated_teacher/'
-               'calibrated-teacher_retinanet_r18_fpn_400it_demo-sparse-extreme.py')
+DEMO_CONFIG = (
+    'configs/calibrated_teacher/'
+    'calibrated-teacher_retinanet_r18_fpn_400it_demo-sparse-extreme.py')
 STEPS = ('mmdet', 'mmext')
 HEADS = ('mmdet-head', 'mmext-head')
 
@@ -47,7 +48,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
-        '--worker', nargs=3, metavar=('IMPL', 'HxW', 'GTS'),
+        '--worker',
+        nargs=3,
+        metavar=('IMPL', 'HxW', 'GTS'),
         help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -64,8 +67,7 @@ def build_models(args: argparse.Namespace) -> tuple:
     cfg = copy.deepcopy(Config.fromfile(args.config).model)
     cfg.semi_train_cfg.update(
         initial_score_thr=0., calibrated_score_thr=0., min_pseudo_bbox_size=0.)
-    cfg.detector.test_cfg.update(
-        score_thr=0., max_per_img=args.pseudo_labels)
+    cfg.detector.test_cfg.update(score_thr=0., max_per_img=args.pseudo_labels)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
     model.init_weights()
@@ -92,8 +94,7 @@ def make_batch(model, h: int, w: int, num_gts: int, args):
     for sample in data['data_samples']:
         sample.set_metainfo(dict(homography_matrix=np.eye(3)))
     inputs = dict(teacher=data['inputs'], student=data['inputs'])
-    samples = dict(
-        teacher=data['data_samples'], student=data['data_samples'])
+    samples = dict(teacher=data['data_samples'], student=data['data_samples'])
     return inputs, samples
 
 

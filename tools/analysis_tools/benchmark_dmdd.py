@@ -51,8 +51,7 @@ DEEPLABV3 = dict(
         out_channels=1,
         threshold=0.5,
         loss_decode=dict(
-            type='mmseg.CrossEntropyLoss', use_sigmoid=True,
-            loss_weight=1.0)),
+            type='mmseg.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
     test_cfg=dict(mode='whole'))
 
 
@@ -69,7 +68,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--metric-size', default='1024x1024', help='HxW of each map')
     parser.add_argument(
-        '--worker', nargs=3, metavar=('IMPL', 'MODE', 'HxW'),
+        '--worker',
+        nargs=3,
+        metavar=('IMPL', 'MODE', 'HxW'),
         help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -117,6 +118,7 @@ def make_step(model, mode: str, batch: dict):
             with torch.no_grad():
                 model.predict(batch['inputs'],
                               copy.deepcopy(batch['data_samples']))
+
         return inference
     model.train()
     if mode in ('distill', 'segment'):
@@ -127,6 +129,7 @@ def make_step(model, mode: str, batch: dict):
         losses = model.loss(batch['inputs'],
                             copy.deepcopy(batch['data_samples']))
         sum(v for k, v in losses.items() if 'loss' in k).backward()
+
     return train_step
 
 

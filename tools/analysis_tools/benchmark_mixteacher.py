@@ -101,8 +101,7 @@ def make_batch(model, h: int, w: int, args: argparse.Namespace):
     sup = branch(args.labeled, 5)
     unsup = branch(args.unlabeled, 0)
     inputs = dict(sup=sup[0], unsup_teacher=unsup[0], unsup_student=unsup[0])
-    samples = dict(
-        sup=sup[1], unsup_teacher=unsup[1], unsup_student=unsup[1])
+    samples = dict(sup=sup[1], unsup_teacher=unsup[1], unsup_student=unsup[1])
     return inputs, samples
 
 

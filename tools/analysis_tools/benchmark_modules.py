@@ -57,7 +57,8 @@ def _registry(scope: str):
     return MODELS
 
 
-def module_steps(module: torch.nn.Module, inputs: tuple,
+def module_steps(module: torch.nn.Module,
+                 inputs: tuple,
                  ops_enabled: bool = True) -> Tuple[Step, Step]:
     """Forward without gradients, and forward + backward of the outputs'
     mean (of every output of a tuple or list), with mmext's compiled ops on
@@ -81,14 +82,23 @@ def module_steps(module: torch.nn.Module, inputs: tuple,
     return forward, train
 
 
-def pyramid(device: str, channels=(256, ) * 5, strides=(8, 16, 32, 64, 128),
-            size=(512, 512), grad: bool = False, batch: int = 1) -> tuple:
+def pyramid(device: str,
+            channels=(256, ) * 5,
+            strides=(8, 16, 32, 64, 128),
+            size=(512, 512),
+            grad: bool = False,
+            batch: int = 1) -> tuple:
     """Random feature maps of a ``size`` image at ``strides``."""
     torch.manual_seed(0)
     h, w = size
     return tuple(
-        torch.randn(batch, c, -(-h // s), -(-w // s), device=device,
-                    requires_grad=grad) for c, s in zip(channels, strides))
+        torch.randn(
+            batch,
+            c,
+            -(-h // s),
+            -(-w // s),
+            device=device,
+            requires_grad=grad) for c, s in zip(channels, strides))
 
 
 def neck(cfg: dict) -> Callable[[str], Tuple[Step, Step]]:
@@ -216,11 +226,15 @@ def dense_head(kind: str, impl: str) -> Callable[[str], Tuple[Step, Step]]:
         g = torch.Generator().manual_seed(0)
         xy = torch.rand(10, 2, generator=g) * 400
         gt = InstanceData(
-            bboxes=torch.cat([xy, xy + 16 + torch.rand(10, 2, generator=g) *
-                              96], 1),
+            bboxes=torch.cat(
+                [xy, xy + 16 + torch.rand(10, 2, generator=g) * 96], 1),
             labels=torch.randint(80, (10, ), generator=g)).to(device)
-        metas = [dict(img_shape=(512, 512), pad_shape=(512, 512),
-                      scale_factor=(1, 1))]
+        metas = [
+            dict(
+                img_shape=(512, 512),
+                pad_shape=(512, 512),
+                scale_factor=(1, 1))
+        ]
 
         def forward() -> None:
             with torch.no_grad():
@@ -258,15 +272,14 @@ def seg_head(impl: str) -> Callable[[str], Tuple[Step, Step]]:
 
     def build(device: str):
         torch.manual_seed(0)
-        teacher = pyramid(device, (64, 128, 256), (4, 8, 16), (256, 256),
-                          batch=2)
+        teacher = pyramid(
+            device, (64, 128, 256), (4, 8, 16), (256, 256), batch=2)
         if impl == 'mmext':
             from mmext.models.anomaly import MultiPerceptionSegHead
-            head = MultiPerceptionSegHead(in_channels=(64, 128, 256),
-                                          channels=128)
+            head = MultiPerceptionSegHead(
+                in_channels=(64, 128, 256), channels=128)
             student = tuple(
-                tuple(torch.randn_like(t) for t in teacher)
-                for _ in range(2))
+                tuple(torch.randn_like(t) for t in teacher) for _ in range(2))
             inputs = (teacher, *student)
         else:
             models = _registry('mmseg')
@@ -291,48 +304,59 @@ def seg_head(impl: str) -> Callable[[str], Tuple[Step, Step]]:
 
 BN = dict(type='BN', requires_grad=True)
 ROWS: Dict[str, Row] = {
-    'rcnet': Row('RCNet neck (RetinaNet-R50, 512x512)',
-                 Side('RCNet', neck(dict(type='RCNet', norm_cfg=BN))),
-                 Side('mmdet FPN', neck(dict(type='mmdet.FPN')))),
-    'csn': Row('CrossScaleShift (CSN, 5 x 256 ch, 512x512)',
-               Side('compiled shift', csn(True)),
-               Side('PyTorch shift', csn(False))),
-    'shift': Row('cross_scale_shift op (5 x 2 x 256 x 64 x 64)',
-                 Side('mmext._ext', shift_op(True)),
-                 Side('PyTorch (roll + cat)', shift_op(False))),
-    'dcn': Row('DCNv2 3x3, 256 ch, 64x64',
-               Side('mmext.FastDCNv2', dcn('mmext.FastDCNv2')),
-               Side('mmcv DCNv2', dcn('DCNv2'))),
-    'tal-10': Row('TaskAlignedAssigner, 22k priors, 10 GTs',
-                  Side('mmext (compiled)', assigner('compiled', 10)),
-                  Side('mmdet', assigner('mmdet', 10))),
-    'tal-100': Row('TaskAlignedAssigner, 22k priors, 100 GTs',
-                   Side('mmext (compiled)', assigner('compiled', 100)),
-                   Side('mmdet', assigner('mmdet', 100))),
-    'tal-100-pytorch': Row('TaskAlignedAssigner, 22k priors, 100 GTs',
-                           Side('mmext (PyTorch)', assigner('pytorch', 100)),
-                           Side('mmdet', assigner('mmdet', 100))),
-    'tood': Row('TOODHead + TaskAlignedAssigner (512x512, 10 GTs)',
-                Side('mmext', dense_head('tood', 'mmext')),
-                Side('mmdet TOODHead', dense_head('tood', 'mmdet'))),
-    'fiou': Row('FIoURetinaHead (512x512, 10 GTs)',
-                Side('mmext', dense_head('fiou', 'mmext')),
-                Side('mmdet RetinaHead', dense_head('fiou', 'mmdet'))),
-    'wrn': Row('WideResNet-50 (256x256)',
-               Side('mmext.WideResNet',
-                    backbone(dict(type='WideResNet', depth=50), 'mmext')),
-               Side('mmdet ResNet-50',
-                    backbone(dict(type='mmdet.ResNet', depth=50), 'mmdet'))),
-    'seg-head': Row('DMDD seg head (2 x 256x256 teacher features)',
-                    Side('MultiPerceptionSegHead', seg_head('mmext')),
-                    Side('mmseg ASPPHead', seg_head('mmseg'))),
+    'rcnet':
+    Row('RCNet neck (RetinaNet-R50, 512x512)',
+        Side('RCNet', neck(dict(type='RCNet', norm_cfg=BN))),
+        Side('mmdet FPN', neck(dict(type='mmdet.FPN')))),
+    'csn':
+    Row('CrossScaleShift (CSN, 5 x 256 ch, 512x512)',
+        Side('compiled shift', csn(True)), Side('PyTorch shift', csn(False))),
+    'shift':
+    Row('cross_scale_shift op (5 x 2 x 256 x 64 x 64)',
+        Side('mmext._ext', shift_op(True)),
+        Side('PyTorch (roll + cat)', shift_op(False))),
+    'dcn':
+    Row('DCNv2 3x3, 256 ch, 64x64',
+        Side('mmext.FastDCNv2', dcn('mmext.FastDCNv2')),
+        Side('mmcv DCNv2', dcn('DCNv2'))),
+    'tal-10':
+    Row('TaskAlignedAssigner, 22k priors, 10 GTs',
+        Side('mmext (compiled)', assigner('compiled', 10)),
+        Side('mmdet', assigner('mmdet', 10))),
+    'tal-100':
+    Row('TaskAlignedAssigner, 22k priors, 100 GTs',
+        Side('mmext (compiled)', assigner('compiled', 100)),
+        Side('mmdet', assigner('mmdet', 100))),
+    'tal-100-pytorch':
+    Row('TaskAlignedAssigner, 22k priors, 100 GTs',
+        Side('mmext (PyTorch)', assigner('pytorch', 100)),
+        Side('mmdet', assigner('mmdet', 100))),
+    'tood':
+    Row('TOODHead + TaskAlignedAssigner (512x512, 10 GTs)',
+        Side('mmext', dense_head('tood', 'mmext')),
+        Side('mmdet TOODHead', dense_head('tood', 'mmdet'))),
+    'fiou':
+    Row('FIoURetinaHead (512x512, 10 GTs)',
+        Side('mmext', dense_head('fiou', 'mmext')),
+        Side('mmdet RetinaHead', dense_head('fiou', 'mmdet'))),
+    'wrn':
+    Row(
+        'WideResNet-50 (256x256)',
+        Side('mmext.WideResNet',
+             backbone(dict(type='WideResNet', depth=50), 'mmext')),
+        Side('mmdet ResNet-50',
+             backbone(dict(type='mmdet.ResNet', depth=50), 'mmdet'))),
+    'seg-head':
+    Row('DMDD seg head (2 x 256x256 teacher features)',
+        Side('MultiPerceptionSegHead', seg_head('mmext')),
+        Side('mmseg ASPPHead', seg_head('mmseg'))),
 }
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--rows', nargs='+', default=list(ROWS),
-                        choices=list(ROWS))
+    parser.add_argument(
+        '--rows', nargs='+', default=list(ROWS), choices=list(ROWS))
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--device', default='cpu')
@@ -357,9 +381,11 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def measure(key: str, side: str, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, __file__, '--worker', key, side, '--repeat',
-           str(args.repeat), '--threads', str(args.threads), '--device',
-           args.device]
+    cmd = [
+        sys.executable, __file__, '--worker', key, side, '--repeat',
+        str(args.repeat), '--threads',
+        str(args.threads), '--device', args.device
+    ]
     return run_benchmark_worker(cmd, f'{key} ({side})')
 
 
@@ -391,17 +417,21 @@ def main() -> None:
         peak_key = 'train' if 'train' in ours else 'forward'
         fmt = lambda r, k, f: f'{r[k][f]:.1f}' if k in r else '-'  # noqa
         cells = [
-            row.what, row.mmext.name, row.baseline.name,
+            row.what,
+            row.mmext.name,
+            row.baseline.name,
             f'{fmt(ours, "forward", "time")} / {fmt(ref, "forward", "time")}',
             ratio(ours['forward']['time'], ref['forward']['time']),
             f'{fmt(ours, "train", "time")} / {fmt(ref, "train", "time")}',
-            ratio(ours.get('train', {}).get('time'),
-                  ref.get('train', {}).get('time')),
+            ratio(
+                ours.get('train', {}).get('time'),
+                ref.get('train', {}).get('time')),
             f'{fmt(ours, peak_key, "peak")} / {fmt(ref, peak_key, "peak")}',
             # under 1 MiB the baseline reused memory its process already
             # held (resident-set measurement): no meaningful ratio
-            ratio(ours[peak_key]['peak'], ref[peak_key]['peak']
-                  if ref[peak_key]['peak'] >= 1 else None)
+            ratio(
+                ours[peak_key]['peak'],
+                ref[peak_key]['peak'] if ref[peak_key]['peak'] >= 1 else None)
         ]
         print('| ' + ' | '.join(cells) + ' |', flush=True)
 

@@ -30,17 +30,23 @@ RETINANET_NECK = dict(
     num_outs=5)
 BN = dict(type='BN', requires_grad=True)
 NECKS = {
-    'FPN': dict(type='FPN'),
-    'PAFPN': dict(type='PAFPN'),
-    'RCNet': dict(type='RCNet', norm_cfg=BN),
-    'RCNet (mmcv DCNv2 kernel)': dict(
+    'FPN':
+    dict(type='FPN'),
+    'PAFPN':
+    dict(type='PAFPN'),
+    'RCNet':
+    dict(type='RCNet', norm_cfg=BN),
+    'RCNet (mmcv DCNv2 kernel)':
+    dict(
         type='RCNet',
         norm_cfg=BN,
         fusion_conv_cfg=dict(type='DCNv2', deform_groups=2)),
-    'RCNet (plain fusion convs)': dict(
-        type='RCNet', norm_cfg=BN, fusion_conv_cfg=None),
-    'RCNet w/o CSN': dict(type='RCNet', norm_cfg=BN, use_csn=False),
-    'RCNet w/o RevFP': dict(type='RCNet', norm_cfg=BN, use_revfp=False),
+    'RCNet (plain fusion convs)':
+    dict(type='RCNet', norm_cfg=BN, fusion_conv_cfg=None),
+    'RCNet w/o CSN':
+    dict(type='RCNet', norm_cfg=BN, use_csn=False),
+    'RCNet w/o RevFP':
+    dict(type='RCNet', norm_cfg=BN, use_revfp=False),
 }
 
 
@@ -95,9 +101,11 @@ def measure_all(names: List[str], feats: tuple,
     train_feats = tuple(f.clone().requires_grad_(True) for f in feats)
 
     def forward(neck: torch.nn.Module) -> Callable[[], None]:
+
         def run() -> None:
             with torch.no_grad():
                 neck(feats)
+
         return run
 
     def train_step(neck: torch.nn.Module) -> Callable[[], None]:
@@ -110,8 +118,7 @@ def measure_all(names: List[str], feats: tuple,
             time_ms(make_fn(neck), args.device)  # warm-up
         for _ in range(args.repeat):
             for name, neck in necks.items():
-                results[name][mode].append(
-                    time_ms(make_fn(neck), args.device))
+                results[name][mode].append(time_ms(make_fn(neck), args.device))
     for name, neck in necks.items():
         neck.eval()
         with torch.no_grad():
@@ -135,13 +142,16 @@ def main() -> None:
     print(f'Necks on RetinaNet-R50 features, batch {args.batch}, {hardware}, '
           f'torch {torch.__version__}; median of {args.repeat} rounds; FLOPs '
           'as counted by mmengine (it skips mmcv\'s compiled ops)')
-    sizes = [tuple(int(v) for v in size.lower().split('x'))
-             for size in args.sizes]
+    sizes = [
+        tuple(int(v) for v in size.lower().split('x')) for size in args.sizes
+    ]
     for h, w in sizes:
         check_size(h, w, args.batch)
     for h, w in sizes:
-        print(f'measuring {len(args.necks)} necks at {h}x{w} ...',
-              file=sys.stderr, flush=True)
+        print(
+            f'measuring {len(args.necks)} necks at {h}x{w} ...',
+            file=sys.stderr,
+            flush=True)
         feats = backbone_features(h, w, args.batch, device)
         results = measure_all(args.necks, feats, args)
         rows: List[Tuple[str, Dict]] = list(results.items())

@@ -42,7 +42,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
-        '--worker', nargs=4, metavar=('IMPL', 'MODE', 'HxW', 'GTS'),
+        '--worker',
+        nargs=4,
+        metavar=('IMPL', 'MODE', 'HxW', 'GTS'),
         help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -81,6 +83,7 @@ def make_step(model, mode: str, batch: dict):
             sum(
                 torch.stack(v).sum() if isinstance(v, list) else v
                 for k, v in losses.items() if 'loss' in k).backward()
+
         return train_step
     model.eval()
 
@@ -88,6 +91,7 @@ def make_step(model, mode: str, batch: dict):
         with torch.no_grad():
             model.predict(batch['inputs'],
                           copy.deepcopy(batch['data_samples']))
+
     return inference
 
 
@@ -110,8 +114,8 @@ def measure(impl: str, mode: str, image: str, num_gts: int, args) -> dict:
         str(args.repeat), '--threads',
         str(args.threads), '--device', args.device
     ]
-    return run_benchmark_worker(cmd,
-                                f'{impl} {mode} at {image} with {num_gts} GTs')
+    return run_benchmark_worker(
+        cmd, f'{impl} {mode} at {image} with {num_gts} GTs')
 
 
 def main() -> None:
@@ -130,10 +134,12 @@ def main() -> None:
           '--- |')
     for image in args.image:
         for num_gts in args.gts:
-            ref, ours = (measure(impl, 'train', image, num_gts, args)
-                         for impl in ('mmdet', 'mmext'))
-            ref_inf, our_inf = (measure(impl, 'predict', image, num_gts, args)
-                                for impl in ('mmdet', 'mmext'))
+            ref, ours = (
+                measure(impl, 'train', image, num_gts, args)
+                for impl in ('mmdet', 'mmext'))
+            ref_inf, our_inf = (
+                measure(impl, 'predict', image, num_gts, args)
+                for impl in ('mmdet', 'mmext'))
             print(f'| {image} | {num_gts} | {ref["time"]:.0f} | '
                   f'{ours["time"]:.0f} | {ours["time"] / ref["time"]:.2f} | '
                   f'{ref["peak"]:.0f} | {ours["peak"]:.0f} | '

@@ -29,8 +29,8 @@ IMPLS = ('mmdet', 'mmext')
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--num-gts', type=int, nargs='+',
-                        default=[10, 100, 500])
+    parser.add_argument(
+        '--num-gts', type=int, nargs='+', default=[10, 100, 500])
     parser.add_argument('--image', default='800x1333', help='HxW')
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--threads', type=int, default=2)
@@ -82,9 +82,8 @@ def build_head(impl: str, device: str) -> torch.nn.Module:
     implementation of head and assigner."""
     from mmengine.config import Config
     from mmengine.utils import get_installed_path
-    model = Config.fromfile(
-        f'{get_installed_path("mmdet")}/.mim/configs/tood/'
-        'tood_r50_fpn_1x_coco.py').model
+    model = Config.fromfile(f'{get_installed_path("mmdet")}/.mim/configs/tood/'
+                            'tood_r50_fpn_1x_coco.py').model
     cfg = model.bbox_head
     cfg.pop('_scope_', None)
     cfg.pop('type')
@@ -132,11 +131,12 @@ def head_times(gt, h: int, w: int, args) -> dict:
             fn(head)  # warm-up
         for _ in range(args.repeat):
             for impl, head in heads.items():
-                times[impl][key].append(
-                    time_ms(lambda: fn(head), args.device))
+                times[impl][key].append(time_ms(lambda: fn(head), args.device))
     return {
-        impl: {key: statistics.median(v)
-               for key, v in t.items()}
+        impl: {
+            key: statistics.median(v)
+            for key, v in t.items()
+        }
         for impl, t in times.items()
     }
 
@@ -163,9 +163,12 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def measure(impl: str, num_gts: int, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, __file__, '--worker', impl, str(num_gts),
-           '--image', args.image, '--repeat', str(args.repeat),
-           '--threads', str(args.threads), '--device', args.device]
+    cmd = [
+        sys.executable, __file__, '--worker', impl,
+        str(num_gts), '--image', args.image, '--repeat',
+        str(args.repeat), '--threads',
+        str(args.threads), '--device', args.device
+    ]
     return run_benchmark_worker(cmd, f'{impl} with {num_gts} GTs')
 
 
@@ -191,13 +194,15 @@ def main() -> None:
         columns = [('head forward (ms)', 'forward'),
                    ('train step (ms)', 'train')] + columns
     print('| GTs | ' + ' | '.join(f'{name}: mmdet | mmext | x mmdet'
-                                   for name, _ in columns) + ' |')
+                                  for name, _ in columns) + ' |')
     print('| --- ' * (1 + 3 * len(columns)) + '|')
     for num_gts, ref, ours in rows:
         cells = [str(num_gts)]
         for _, key in columns:
-            cells += [f'{ref[key]:.1f}', f'{ours[key]:.1f}',
-                      f'{ours[key] / max(ref[key], 1e-6):.2f}']
+            cells += [
+                f'{ref[key]:.1f}', f'{ours[key]:.1f}',
+                f'{ours[key] / max(ref[key], 1e-6):.2f}'
+            ]
         print('| ' + ' | '.join(cells) + ' |')
 
 

@@ -80,8 +80,11 @@ def annotations_by_image(dataset) -> Dict[int, Tuple[torch.Tensor, ...]]:
     return annotations
 
 
-def collect(model: torch.nn.Module, dataloader, predict_on: str,
-            iou_thr: float, max_images=None) -> Tuple[np.ndarray, np.ndarray]:
+def collect(model: torch.nn.Module,
+            dataloader,
+            predict_on: str,
+            iou_thr: float,
+            max_images=None) -> Tuple[np.ndarray, np.ndarray]:
     """Scores of the detections at or above ``initial_score_thr`` and
     whether each is correct, over the dataloader's images."""
     from mmext.models.task_modules.calibration import matches_annotation
@@ -90,8 +93,8 @@ def collect(model: torch.nn.Module, dataloader, predict_on: str,
     annotations = annotations_by_image(dataloader.dataset)
     scores, correct, seen = [], [], 0
     total = len(dataloader.dataset)
-    progress = ProgressBar(total if max_images is None else min(
-        total, max_images))
+    progress = ProgressBar(
+        total if max_images is None else min(total, max_images))
     with torch.no_grad():
         for batch in dataloader:
             data = model.data_preprocessor(batch, False)
@@ -122,8 +125,10 @@ def summarise(scores: np.ndarray, calibrated: np.ndarray, correct: np.ndarray,
         report[name] = dict(
             ece=expected_calibration_error(conf, correct, num_bins),
             mean_confidence=float(conf.mean()) if conf.size else 0.,
-            **{k: [None if np.isnan(v) else float(v) for v in vals]
-               for k, vals in bins.items()})
+            **{
+                k: [None if np.isnan(v) else float(v) for v in vals]
+                for k, vals in bins.items()
+            })
     report['num_detections'] = int(scores.size)
     report['precision'] = float(correct.mean()) if correct.size else 0.
     return report
@@ -143,10 +148,21 @@ def plot(report: Dict[str, dict], out_file: str) -> None:
             [np.nan if v is None else v for v in part['accuracy']])
         counts = np.array(part['counts'])
         share = counts / max(counts.sum(), 1)
-        ax.bar(edges[:-1], np.nan_to_num(accuracy), width=width,
-               align='edge', edgecolor='black', label='precision')
-        ax.bar(edges[:-1], share, width=width, align='edge', alpha=0.4,
-               color='gray', label='share of boxes')
+        ax.bar(
+            edges[:-1],
+            np.nan_to_num(accuracy),
+            width=width,
+            align='edge',
+            edgecolor='black',
+            label='precision')
+        ax.bar(
+            edges[:-1],
+            share,
+            width=width,
+            align='edge',
+            alpha=0.4,
+            color='gray',
+            label='share of boxes')
         ax.plot([0, 1], [0, 1], 'r--', label='perfect calibration')
         ax.set_title(f'{name} calibration: ECE {part["ece"]:.3f}')
         ax.set_xlabel('confidence')

@@ -37,6 +37,7 @@ import sys
 from typing import List
 
 import numpy as np
+
 from mmext.evaluation import matched_box_ious
 from mmext.utils import load_coco_json, write_coco_json
 
@@ -48,8 +49,8 @@ def check_level(level: float) -> float:
     return level
 
 
-def perturb_boxes(boxes: np.ndarray, width: float, height: float,
-                  level: float, rng: np.random.RandomState) -> np.ndarray:
+def perturb_boxes(boxes: np.ndarray, width: float, height: float, level: float,
+                  rng: np.random.RandomState) -> np.ndarray:
     """Noisy copies of ``boxes`` (``(N, 4)`` COCO ``x, y, w, h``) inside a
     ``width`` x ``height`` image, with the module's noise model."""
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
@@ -135,17 +136,17 @@ def main() -> None:
     args = parse_args()
     levels: List[float] = [check_level(level) for level in args.levels]
     print(f'reading {args.ann_file}', file=sys.stderr, flush=True)
-    coco = load_coco_json(args.ann_file, keys=('images', 'categories',
-                                               'annotations'))
+    coco = load_coco_json(
+        args.ann_file, keys=('images', 'categories', 'annotations'))
     os.makedirs(args.out_dir, exist_ok=True)
     stem = osp.splitext(osp.basename(args.ann_file))[0]
     suffix = '' if args.seed == 1 else f'_seed{args.seed}'
     print('level  boxes  mean IoU to clean')
     for level in levels:
         noisy = add_box_noise(coco, level, args.seed)
-        out_file = osp.join(args.out_dir,
-                            f'{stem}_noise{round(level * 100):02d}'
-                            f'{suffix}.json')
+        out_file = osp.join(
+            args.out_dir, f'{stem}_noise{round(level * 100):02d}'
+            f'{suffix}.json')
         write_coco_json(noisy, out_file, args.overwrite)
         ious = matched_box_ious(coco, noisy)
         mean = f'{ious.mean():.4f}' if len(ious) else '-'

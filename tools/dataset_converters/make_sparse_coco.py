@@ -104,8 +104,8 @@ def sparsify(coco: dict, setting: str, seed: int = 1) -> dict:
             groups[key].append(ann)
         for key in sorted(groups):
             anns = groups[key]
-            order = rng.permutation(len(anns))[:KEPT_PER_GROUP[setting](
-                len(anns))]
+            order = rng.permutation(
+                len(anns))[:KEPT_PER_GROUP[setting](len(anns))]
             kept.update(id(anns[i]) for i in order)
     out = {k: v for k, v in coco.items() if k != 'annotations'}
     out['annotations'] = [
@@ -132,8 +132,8 @@ def format_report(setting: str, rows: List[Tuple[str, int, int]]) -> str:
     """A text table of kept boxes per category, with the total."""
     width = max([len(name) for name, _, _ in rows] + [8])
     lines = [f'setting {setting}', f'{"category":<{width}}  kept  total  %']
-    for name, kept, total in rows + [('all', sum(r[1] for r in rows),
-                                      sum(r[2] for r in rows))]:
+    for name, kept, total in rows + [('all', sum(
+            r[1] for r in rows), sum(r[2] for r in rows))]:
         share = f'{100. * kept / total:5.1f}' if total else '    -'
         lines.append(f'{name:<{width}}  {kept:>4}  {total:>5}  {share}')
     return '\n'.join(lines)
@@ -161,8 +161,8 @@ def main() -> None:
     args = parse_args()
     settings = [check_setting(s) for s in args.settings]
     print(f'reading {args.ann_file}', file=sys.stderr, flush=True)
-    coco = load_coco_json(args.ann_file,
-                          keys=('images', 'categories', 'annotations'))
+    coco = load_coco_json(
+        args.ann_file, keys=('images', 'categories', 'annotations'))
     os.makedirs(args.out_dir, exist_ok=True)
     stem = osp.splitext(osp.basename(args.ann_file))[0]
     suffix = '' if args.seed == 1 else f'_seed{args.seed}'

@@ -64,7 +64,9 @@ def subset(coco: dict, images: Sequence[dict]) -> dict:
     return out
 
 
-def write_splits(coco: dict, out_dir: str, prefix: str,
+def write_splits(coco: dict,
+                 out_dir: str,
+                 prefix: str,
                  percents: Sequence[float],
                  folds: Sequence[int],
                  overwrite: bool = False) -> List[Dict]:
@@ -128,8 +130,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     print(f'reading {args.ann_file}', file=sys.stderr, flush=True)
-    coco = load_coco_json(args.ann_file,
-                          keys=('images', 'categories', 'annotations'))
+    coco = load_coco_json(
+        args.ann_file, keys=('images', 'categories', 'annotations'))
     prefix = args.prefix or osp.splitext(osp.basename(args.ann_file))[0]
     rows = write_splits(coco, args.out_dir, prefix, args.percents, args.folds,
                         args.overwrite)

@@ -55,8 +55,10 @@ def datasets_of(cfg: Config,
             continue
         for key, dataset in leaf_datasets(loader['dataset'],
                                           f'{split}_dataloader.dataset'):
-            identity = repr({k: v for k, v in dataset.items()
-                             if k != 'pipeline'})
+            identity = repr({
+                k: v
+                for k, v in dataset.items() if k != 'pipeline'
+            })
             if identity not in seen:
                 seen.add(identity)
                 yield key, dataset
@@ -76,7 +78,7 @@ def image_problems(key: str, dataset_cfg: ConfigDict) -> List[str]:
         if image is None:
             problems.append(f'{key}: image {path} is missing or unreadable')
         elif 'height' in info and image.shape[:2] != (info['height'],
-                                                       info['width']):
+                                                      info['width']):
             problems.append(
                 f'{key}: image {path} is {image.shape[1]}x{image.shape[0]}, '
                 f'its annotations say {info["width"]}x{info["height"]} '
@@ -87,10 +89,9 @@ def image_problems(key: str, dataset_cfg: ConfigDict) -> List[str]:
             if mask is None:
                 problems.append(f'{key}: mask {mask_path} is unreadable')
             elif mask.shape != image.shape[:2]:
-                problems.append(
-                    f'{key}: mask {mask_path} is {mask.shape[1]}x'
-                    f'{mask.shape[0]}, its image {image.shape[1]}x'
-                    f'{image.shape[0]}')
+                problems.append(f'{key}: mask {mask_path} is {mask.shape[1]}x'
+                                f'{mask.shape[0]}, its image {image.shape[1]}x'
+                                f'{image.shape[0]}')
         progress.update()
     print()
     return problems

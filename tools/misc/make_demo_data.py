@@ -86,15 +86,16 @@ def load_cutouts() -> List[Cutout]:
     cat, coffee = skdata.chelsea(), skdata.coffee()
     label = CLASSES.index
     cutouts = [
-        Cutout(label('astronaut'), astronaut[5:215, 140:320],
-               _ellipse_alpha(210, 180)),
-        Cutout(label('shuttle'), astronaut[0:270, 350:465],
-               _rect_alpha(270, 115)),
-        Cutout(label('rocket'), rocket[120:420, 295:350], _rect_alpha(300,
-                                                                     55)),
+        Cutout(
+            label('astronaut'), astronaut[5:215, 140:320],
+            _ellipse_alpha(210, 180)),
+        Cutout(
+            label('shuttle'), astronaut[0:270, 350:465], _rect_alpha(270,
+                                                                     115)),
+        Cutout(
+            label('rocket'), rocket[120:420, 295:350], _rect_alpha(300, 55)),
         Cutout(label('cat'), cat[10:290, 90:430], _ellipse_alpha(280, 340)),
-        Cutout(label('cup'), coffee[15:390, 40:500], _ellipse_alpha(375,
-                                                                    460)),
+        Cutout(label('cup'), coffee[15:390, 40:500], _ellipse_alpha(375, 460)),
     ]
     coins = skdata.coins()
     mask = ndimage.binary_closing(
@@ -106,8 +107,9 @@ def load_cutouts() -> List[Cutout]:
         gray = coins[y0:y1, x0:x1]
         rgb = np.stack([gray * 0.95, gray * 0.8, gray * 0.55], -1)
         cutouts.append(
-            Cutout(label('coin'), rgb.astype(np.uint8),
-                   region.image.astype(np.float32)))
+            Cutout(
+                label('coin'), rgb.astype(np.uint8),
+                region.image.astype(np.float32)))
     return cutouts
 
 
@@ -124,12 +126,13 @@ def make_background(rng: np.random.Generator, textures: Sequence[np.ndarray],
     """A random crop of a texture, rescaled, flipped and colour-tinted."""
     tex = textures[rng.integers(len(textures))]
     scale = rng.uniform(0.4, 1.0)
-    ch, cw = int(min(tex.shape[0], h / scale)), int(min(tex.shape[1],
-                                                         w / scale))
+    ch, cw = int(min(tex.shape[0],
+                     h / scale)), int(min(tex.shape[1], w / scale))
     y0 = rng.integers(tex.shape[0] - ch + 1)
     x0 = rng.integers(tex.shape[1] - cw + 1)
-    img = cv2.resize(tex[y0:y0 + ch, x0:x0 + cw], (w, h),
-                     interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    img = cv2.resize(
+        tex[y0:y0 + ch, x0:x0 + cw], (w, h),
+        interpolation=cv2.INTER_LINEAR).astype(np.float32)
     if rng.random() < 0.5:
         img = img[:, ::-1]
     tint = rng.uniform(0.6, 1.2, size=3)
@@ -266,7 +269,7 @@ def write_split(out_dir: str, split: str, num_images: int, seed: int,
     return dict(
         images=len(images),
         empty_images=len(images) - len({a['image_id']
-                                         for a in annotations}),
+                                        for a in annotations}),
         boxes=len(annotations),
         tiny_boxes=int((sizes < 16).sum()),
         large_boxes=int((sizes >= 96).sum()))
@@ -285,8 +288,9 @@ def load_ad_textures() -> Dict[str, np.ndarray]:
     tints = dict(brick=(0.55, 0.7, 1.0), gravel=(0.85, 0.9, 1.0))  # BGR
     photos = dict(brick=skdata.brick(), gravel=skdata.gravel())
     return {
-        name: np.clip(photos[name][..., None] * np.array(tints[name]), 0,
-                      255).astype(np.uint8)
+        name:
+        np.clip(photos[name][..., None] * np.array(tints[name]), 0,
+                255).astype(np.uint8)
         for name in AD_CATEGORIES
     }
 
@@ -294,9 +298,9 @@ def load_ad_textures() -> Dict[str, np.ndarray]:
 def load_foreign_patches() -> List[np.ndarray]:
     """Photographs whose patches become foreign-material defects (BGR)."""
     return [
-        np.ascontiguousarray(p[..., ::-1]) for p in (
-            skdata.coffee(), skdata.chelsea(), skdata.astronaut(),
-            skdata.rocket())
+        np.ascontiguousarray(p[..., ::-1])
+        for p in (skdata.coffee(), skdata.chelsea(), skdata.astronaut(),
+                  skdata.rocket())
     ]
 
 
@@ -311,9 +315,9 @@ def texture_crop(rng: np.random.Generator, texture: np.ndarray,
     size = min(size, y_hi - y_lo, w)
     y0 = rng.integers(y_lo, y_hi - size + 1)
     x0 = rng.integers(0, w - size + 1)
-    crop = cv2.resize(texture[y0:y0 + size, x0:x0 + size],
-                      (AD_IMAGE_SIZE, AD_IMAGE_SIZE),
-                      interpolation=cv2.INTER_AREA)
+    crop = cv2.resize(
+        texture[y0:y0 + size, x0:x0 + size], (AD_IMAGE_SIZE, AD_IMAGE_SIZE),
+        interpolation=cv2.INTER_AREA)
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
     return np.ascontiguousarray(crop)
@@ -327,8 +331,8 @@ def blob_mask(rng: np.random.Generator, size: int) -> np.ndarray:
         centre = (int(cx + rng.integers(-12, 13)),
                   int(cy + rng.integers(-12, 13)))
         axes = (int(rng.integers(5, 22)), int(rng.integers(5, 22)))
-        cv2.ellipse(mask, centre, axes, float(rng.uniform(0, 180)), 0, 360,
-                    1, -1)
+        cv2.ellipse(mask, centre, axes, float(rng.uniform(0, 180)), 0, 360, 1,
+                    -1)
     return mask
 
 
@@ -340,8 +344,8 @@ def add_defect(rng: np.random.Generator, image: np.ndarray, defect: str,
     if defect == 'scratch':
         mask = np.zeros((size, size), np.uint8)
         points = rng.integers(size // 8, size - size // 8, size=(3, 2))
-        cv2.polylines(mask, [points.reshape(-1, 1, 2).astype(np.int32)],
-                      False, 1, int(rng.integers(2, 5)))
+        cv2.polylines(mask, [points.reshape(-1, 1, 2).astype(np.int32)], False,
+                      1, int(rng.integers(2, 5)))
         shade = rng.choice([40.0, 235.0])
         out[mask > 0] = 0.2 * out[mask > 0] + 0.8 * shade
     else:
@@ -420,7 +424,8 @@ MANIFEST = '.mmext_demo_files'
 def _files(root: str) -> set:
     return {
         osp.relpath(osp.join(dirpath, name), root)
-        for dirpath, _, names in os.walk(root) for name in names
+        for dirpath, _, names in os.walk(root)
+        for name in names
     }
 
 
@@ -468,9 +473,9 @@ def main() -> None:
     start = time.time()
     patches = load_foreign_patches()
     for i, (name, texture) in enumerate(load_ad_textures().items()):
-        stats = write_anomaly_category(args.ad_out_dir, name, texture,
-                                       patches, args.ad_num_train,
-                                       args.ad_num_test, args.seed + 10 + i)
+        stats = write_anomaly_category(args.ad_out_dir, name, texture, patches,
+                                       args.ad_num_train, args.ad_num_test,
+                                       args.seed + 10 + i)
         print(f'{name}: ' + ', '.join(f'{k}={v}' for k, v in stats.items()))
     write_manifest(args.ad_out_dir, ad_kept)
     print(f'Wrote {args.ad_out_dir} (MVTec AD layout: '

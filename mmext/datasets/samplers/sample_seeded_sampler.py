@@ -91,8 +91,7 @@ class SampleSeededSampler(Sampler):
             indices = itertools.islice(indices, start, None)
         for position, index in enumerate(indices, start):
             yield SeededIndex(
-                index, sample_seed(self.seed, self.rank, self.epoch,
-                                   position))
+                index, sample_seed(self.seed, self.rank, self.epoch, position))
 
     def __len__(self) -> int:
         return len(self.sampler)

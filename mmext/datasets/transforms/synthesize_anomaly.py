@@ -64,13 +64,15 @@ class SynthesizeAnomaly(BaseTransform):
             degrees. Defaults to (-90, 90).
     """
 
-    def __init__(self,
-                 texture_dir: Optional[str] = None,
-                 prob: float = 1.0,
-                 perlin_scale: Tuple[int, int] = (0, 6),
-                 threshold: float = 0.5,
-                 beta_range: Tuple[float, float] = (0.0, 0.8),
-                 rotate_range: Tuple[float, float] = (-90.0, 90.0)) -> None:
+    def __init__(
+        self,
+        texture_dir: Optional[str] = None,
+        prob: float = 1.0,
+        perlin_scale: Tuple[int, int] = (0, 6),
+        threshold: float = 0.5,
+        beta_range: Tuple[float, float] = (0.0, 0.8),
+        rotate_range: Tuple[float, float] = (-90.0, 90.0)
+    ) -> None:
         if not 0 <= prob <= 1:
             raise ValueError(f'prob must be in [0, 1], got {prob}')
         if not 0 <= perlin_scale[0] < perlin_scale[1]:
@@ -118,8 +120,8 @@ class SynthesizeAnomaly(BaseTransform):
             beta = rng.uniform(*self.beta_range)
             texture = self.texture(shape, rng).astype(np.float32)
             m = mask[..., None]
-            blended = image * (1 - m) + m * (beta * image +
-                                             (1 - beta) * texture)
+            blended = image * (1 - m) + m * (
+                beta * image + (1 - beta) * texture)
             anomalous = np.clip(blended, 0, 255).astype(image.dtype)
         results['normal_img'] = image
         results['img'] = anomalous

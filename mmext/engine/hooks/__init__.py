@@ -6,8 +6,7 @@ from .safe_checkpoint_hook import (SafeCheckpointHook, commit_file,
 from .sync_shared_buffers_hook import SyncSharedBuffersHook
 
 __all__ = [
-    'AnomalyVisualizationHook', 'NonFiniteCheckHook',
-    'PruneStaleLossLogsHook',
+    'AnomalyVisualizationHook', 'NonFiniteCheckHook', 'PruneStaleLossLogsHook',
     'SafeCheckpointHook', 'SyncSharedBuffersHook', 'commit_file',
     'write_text_atomically'
 ]

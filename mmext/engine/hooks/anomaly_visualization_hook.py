@@ -54,8 +54,7 @@ class AnomalyVisualizationHook(Hook):
                 f'{type(runner.visualizer).__name__}: set visualizer = '
                 "dict(type='mmext.AnomalyLocalVisualizer', ...)")
 
-    def after_test_iter(self, runner: Runner, batch_idx: int,
-                        data_batch: dict,
+    def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
                         outputs: Sequence[SegDataSample]) -> None:
         if not self.draw or batch_idx % self.interval:
             return

@@ -36,13 +36,15 @@ class NonFiniteCheckHook(Hook):
                          data_batch=None,
                          outputs: Optional[dict] = None) -> None:
         terms = {
-            key: value.detach() if torch.is_tensor(value) else
-            torch.tensor(value)
+            key:
+            value.detach() if torch.is_tensor(value) else torch.tensor(value)
             for key, value in (outputs or {}).items()
             if isinstance(value, (float, int)) or torch.is_tensor(value)
         }
-        bad_terms = non_finite_tensors(
-            {k: v.float() for k, v in terms.items()})
+        bad_terms = non_finite_tensors({
+            k: v.float()
+            for k, v in terms.items()
+        })
         bad_weights = []
         if self.check_weights:
             model = unwrapped_model(runner)

@@ -115,8 +115,7 @@ class SafeCheckpointHook(CheckpointHook):
             **self.args)
         if not is_main_process():
             return
-        commit_file(osp.join(self.out_dir, f'.{filename}.tmp'),
-                    self.last_ckpt)
+        commit_file(osp.join(self.out_dir, f'.{filename}.tmp'), self.last_ckpt)
         write_text_atomically(
             osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
         for old_step in outdated:

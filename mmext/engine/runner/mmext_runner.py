@@ -61,9 +61,7 @@ def latest_loadable_checkpoint(
         if named:
             candidates.append(named)
     files = sorted(
-        glob.glob(osp.join(work_dir, '*.pth')),
-        key=osp.getmtime,
-        reverse=True)
+        glob.glob(osp.join(work_dir, '*.pth')), key=osp.getmtime, reverse=True)
     candidates += [f for f in files if f not in candidates]
     skipped = []
     for path in candidates:
@@ -133,12 +131,12 @@ class MMExtRunner(Runner):
         per-sample seeds."""
         cfg = copy.copy(cfg)
         sampler = cfg.get('sampler')
-        if isinstance(sampler, dict) and not _names(sampler,
-                                                    SampleSeededSampler):
+        if isinstance(sampler,
+                      dict) and not _names(sampler, SampleSeededSampler):
             cfg['sampler'] = dict(type=SampleSeededSampler, sampler=sampler)
         dataset = cfg.get('dataset')
-        if isinstance(dataset, dict) and not _names(dataset,
-                                                    SampleSeededDataset):
+        if isinstance(dataset,
+                      dict) and not _names(dataset, SampleSeededDataset):
             cfg['dataset'] = dict(type=SampleSeededDataset, dataset=dataset)
         return cfg
 
@@ -147,22 +145,23 @@ class MMExtRunner(Runner):
         loader = Runner.build_dataloader(
             dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
         if loader.generator is None:
-            loader.generator = torch.Generator().manual_seed(
-                0 if seed is None else seed)
+            loader.generator = torch.Generator().manual_seed(0 if seed is
+                                                             None else seed)
         return loader
 
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
         default_hooks = dict(default_hooks or {})
-        checkpoint = default_hooks.get(
-            'checkpoint', dict(type='CheckpointHook', interval=1))
+        checkpoint = default_hooks.get('checkpoint',
+                                       dict(type='CheckpointHook', interval=1))
         if isinstance(checkpoint, dict) and _names(checkpoint, CheckpointHook):
             default_hooks['checkpoint'] = dict(
                 checkpoint, type=SafeCheckpointHook)
         custom_hooks = list(custom_hooks or [])
         for hook in (NonFiniteCheckHook, SyncSharedBuffersHook):
             if not any(
-                    _names(h, hook) if isinstance(h, dict) else isinstance(
-                        h, hook) for h in custom_hooks):
+                    _names(h, hook) if isinstance(h, dict
+                                                  ) else isinstance(h, hook)
+                    for h in custom_hooks):
                 custom_hooks.append(dict(type=hook))
         super().register_hooks(default_hooks, custom_hooks)
 
@@ -197,8 +196,7 @@ class MMExtRunner(Runner):
             return self._load_from
         path, skipped = latest_loadable_checkpoint(self.work_dir)
         for skipped_path, reason in skipped:
-            self.logger.warning(
-                f'--resume: skipping {skipped_path}: {reason}')
+            self.logger.warning(f'--resume: skipping {skipped_path}: {reason}')
         if path is None:
             self.logger.warning(
                 f'--resume: no complete checkpoint in {self.work_dir}; '

@@ -18,9 +18,8 @@ from scipy import ndimage
 EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
-def _cumulative_rates(
-        scores: np.ndarray,
-        *weights: np.ndarray) -> Tuple[np.ndarray, ...]:
+def _cumulative_rates(scores: np.ndarray, *weights:
+                      np.ndarray) -> Tuple[np.ndarray, ...]:
     """Cumulative weight sums at every distinct threshold, highest first.
 
     One sort of the scores; each weight is then summed per run of equal
@@ -40,14 +39,13 @@ def _cumulative_rates(
     # Descending; the order inside a run of ties does not matter.
     order = np.argsort(scores)[::-1]
     sorted_scores = scores[order]
-    run_starts = np.flatnonzero(
-        np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+    run_starts = np.flatnonzero(np.r_[True,
+                                      sorted_scores[1:] != sorted_scores[:-1]])
     del sorted_scores
-    return tuple(
-        np.r_[0.0,
-              np.cumsum(
-                  np.add.reduceat(w[order], run_starts, dtype=np.float64))]
-        for w in weights)
+    return tuple(np.r_[
+        0.0,
+        np.cumsum(np.add.reduceat(w[order], run_starts, dtype=np.float64))]
+                 for w in weights)
 
 
 def _trapezoid(x: np.ndarray, y: np.ndarray) -> float:

@@ -66,8 +66,8 @@ def reliability_bins(confidences: np.ndarray,
         raise ValueError('confidences must lie in [0, 1], got range '
                          f'[{confidences.min()}, {confidences.max()}]')
     edges = np.linspace(0., 1., num_bins + 1)
-    index = np.clip(exact_floor_of_product(confidences, num_bins), 0,
-                    num_bins - 1)
+    index = np.clip(
+        exact_floor_of_product(confidences, num_bins), 0, num_bins - 1)
     counts = np.bincount(index, minlength=num_bins).astype(np.float64)
     conf_sum = np.bincount(index, confidences, minlength=num_bins)
     correct_sum = np.bincount(index, correct, minlength=num_bins)
@@ -75,10 +75,7 @@ def reliability_bins(confidences: np.ndarray,
         mean_conf = np.where(counts > 0, conf_sum / counts, np.nan)
         accuracy = np.where(counts > 0, correct_sum / counts, np.nan)
     return dict(
-        edges=edges,
-        counts=counts,
-        confidence=mean_conf,
-        accuracy=accuracy)
+        edges=edges, counts=counts, confidence=mean_conf, accuracy=accuracy)
 
 
 def expected_calibration_error(confidences: np.ndarray,

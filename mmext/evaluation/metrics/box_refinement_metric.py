@@ -54,8 +54,8 @@ class BoxRefinementMetric(BaseMetric):
                              'measure) or outfile (to write), or both')
         inputs = {
             osp.abspath(path): key
-            for key, path in (('ann_file', ann_file),
-                              ('clean_ann_file', clean_ann_file)) if path
+            for key, path in (('ann_file', ann_file), ('clean_ann_file',
+                                                       clean_ann_file)) if path
         }
         clash = inputs.get(osp.abspath(outfile)) if outfile else None
         if clash:
@@ -92,8 +92,7 @@ class BoxRefinementMetric(BaseMetric):
         boxes in place."""
         predicted: Dict[int, tuple] = {}
         for result in results:
-            for ann_id, box, score in zip(result['ann_ids'],
-                                          result['bboxes'],
+            for ann_id, box, score in zip(result['ann_ids'], result['bboxes'],
                                           result['scores']):
                 predicted[ann_id] = (box, score)
         known = {ann['id'] for ann in noisy.get('annotations', [])}
@@ -124,11 +123,12 @@ class BoxRefinementMetric(BaseMetric):
         refined = self.refined_json(noisy, results)
         refined_ids = {
             ann_id
-            for result in results for ann_id in result['ann_ids']
+            for result in results
+            for ann_id in result['ann_ids']
         }
-        missing = sum(1 for ann in refined['annotations']
-                      if not ann.get('iscrowd', 0)
-                      and ann['id'] not in refined_ids)
+        missing = sum(
+            1 for ann in refined['annotations']
+            if not ann.get('iscrowd', 0) and ann['id'] not in refined_ids)
         if missing:
             logger.warning(f'{missing} object annotations of '
                            f'{self.ann_file} got no refined box and keep '
@@ -150,8 +150,7 @@ class BoxRefinementMetric(BaseMetric):
                     if ann['id'] in refined_ids
                 ])
             ious = matched_box_ious(clean, subset)
-            metrics[f'{name}_mIoU'] = float(np.mean(ious)) if len(
-                ious) else 0.
-            metrics[f'{name}_IoU50'] = float(np.mean(ious >= 0.5)) if len(
-                ious) else 0.
+            metrics[f'{name}_mIoU'] = float(np.mean(ious)) if len(ious) else 0.
+            metrics[f'{name}_IoU50'] = float(np.mean(
+                ious >= 0.5)) if len(ious) else 0.
         return metrics

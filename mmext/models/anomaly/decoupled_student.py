@@ -54,14 +54,18 @@ class DecoupledStudent(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.encoder = MODELS.build(encoder)
         self.out_channels = tuple(out_channels)
-        self.bottom = ResLayer(BasicBlock, encoder_channels, encoder_channels,
-                               num_blocks, norm_cfg=norm_cfg)
+        self.bottom = ResLayer(
+            BasicBlock,
+            encoder_channels,
+            encoder_channels,
+            num_blocks,
+            norm_cfg=norm_cfg)
         self.up_layers = nn.ModuleList()
         channels = encoder_channels
         for out in reversed(self.out_channels):
             self.up_layers.append(
-                ResLayer(BasicBlock, channels, out, num_blocks,
-                         norm_cfg=norm_cfg))
+                ResLayer(
+                    BasicBlock, channels, out, num_blocks, norm_cfg=norm_cfg))
             channels = out
         self.decouple_heads = nn.ModuleList(
             nn.Sequential(
@@ -88,7 +92,9 @@ class DecoupledStudent(BaseModule):
         decoded = []
         for layer, scale in zip(self.up_layers, reversed(encoded[:-1])):
             feat = F.interpolate(
-                feat, size=scale.shape[-2:], mode='bilinear',
+                feat,
+                size=scale.shape[-2:],
+                mode='bilinear',
                 align_corners=False)
             feat = layer(feat)
             decoded.append(feat)

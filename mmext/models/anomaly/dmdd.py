@@ -89,8 +89,9 @@ class DMDD(BaseModel):
     def teacher_features(self, images: Tensor) -> List[Tensor]:
         return list(self.teacher(images))
 
-    def student_features(self, images: Tensor, teacher: Sequence[Tensor]
-                         ) -> Tuple[List[Tensor], List[Tensor]]:
+    def student_features(
+            self, images: Tensor,
+            teacher: Sequence[Tensor]) -> Tuple[List[Tensor], List[Tensor]]:
         """The student's normality and abnormality features of ``images``,
         checked against the teacher's features of them."""
         normality, abnormality = self.student(images)
@@ -164,17 +165,17 @@ class DMDD(BaseModel):
         return list(data_samples)
 
     def _forward(
-        self,
-        inputs: Tensor,
-        data_samples: Optional[Sequence[SegDataSample]] = None
-    ) -> Tensor:
+            self,
+            inputs: Tensor,
+            data_samples: Optional[Sequence[SegDataSample]] = None) -> Tensor:
         return self.anomaly_logits(inputs)
 
-    def forward(self,
-                inputs: Tensor,
-                data_samples: Optional[Sequence[SegDataSample]] = None,
-                mode: str = 'tensor'
-                ) -> Union[Dict[str, Tensor], List[SegDataSample], Tensor]:
+    def forward(
+        self,
+        inputs: Tensor,
+        data_samples: Optional[Sequence[SegDataSample]] = None,
+        mode: str = 'tensor'
+    ) -> Union[Dict[str, Tensor], List[SegDataSample], Tensor]:
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':

@@ -64,12 +64,9 @@ class MultiPerceptionSegHead(BaseModule):
             nn.Conv2d(max(fused // reduction, 1), fused, 1), nn.Sigmoid())
         self.spatial_attention = nn.Sequential(
             nn.Conv2d(
-                num_maps + 2,
-                1,
-                spatial_kernel,
-                padding=spatial_kernel // 2), nn.Sigmoid())
-        self.fuse = ResLayer(BasicBlock, fused, channels, 2,
-                             norm_cfg=norm_cfg)
+                num_maps + 2, 1, spatial_kernel, padding=spatial_kernel // 2),
+            nn.Sigmoid())
+        self.fuse = ResLayer(BasicBlock, fused, channels, 2, norm_cfg=norm_cfg)
         self.decode = MODELS.build(
             dict(
                 type='mmseg.ASPPHead',
@@ -84,8 +81,7 @@ class MultiPerceptionSegHead(BaseModule):
     @staticmethod
     def discrepancies(
             teacher_feats: Sequence[Tensor],
-            branch_feats: Sequence[Sequence[Tensor]]
-    ) -> Tuple[Tensor, Tensor]:
+            branch_feats: Sequence[Sequence[Tensor]]) -> Tuple[Tensor, Tensor]:
         """Discrepancy features and anomaly maps at the shallowest scale.
 
         Returns:

@@ -33,13 +33,13 @@ class FIoURetinaHead(RetinaHead):
         self.focal_iou_weight = MODELS.build(focal_iou_weight)
         self._batch_gt_bboxes: Optional[List[Tensor]] = None
 
-    def loss_by_feat(self,
-                     cls_scores: List[Tensor],
-                     bbox_preds: List[Tensor],
-                     batch_gt_instances: InstanceList,
-                     batch_img_metas: List[dict],
-                     batch_gt_instances_ignore: OptInstanceList = None
-                     ) -> dict:
+    def loss_by_feat(
+            self,
+            cls_scores: List[Tensor],
+            bbox_preds: List[Tensor],
+            batch_gt_instances: InstanceList,
+            batch_img_metas: List[dict],
+            batch_gt_instances_ignore: OptInstanceList = None) -> dict:
         """RetinaHead's losses, with the image's boxes kept for the weights
         of :meth:`loss_by_feat_single` (mmdet passes it no boxes)."""
         self._batch_gt_bboxes = [
@@ -70,9 +70,10 @@ class FIoURetinaHead(RetinaHead):
             pred_bboxes = get_box_tensor(
                 self.bbox_coder.decode(anchors[i], deltas[i]))
             reweighted.append(
-                self.focal_iou_weight.reweight(
-                    label_weights[i], labels[i] == self.num_classes,
-                    pred_bboxes, self._batch_gt_bboxes[i]))
+                self.focal_iou_weight.reweight(label_weights[i],
+                                               labels[i] == self.num_classes,
+                                               pred_bboxes,
+                                               self._batch_gt_bboxes[i]))
         return super().loss_by_feat_single(cls_score, bbox_pred, anchors,
                                            labels, torch.stack(reweighted),
                                            bbox_targets, bbox_weights,

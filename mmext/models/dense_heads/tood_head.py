@@ -1,5 +1,5 @@
-from mmdet.models.dense_heads import TOODHead as MMDetTOODHead
 from mmcv.ops import deform_conv2d
+from mmdet.models.dense_heads import TOODHead as MMDetTOODHead
 from torch import Tensor
 
 from mmext.ops import deformable_bilinear_sample
@@ -28,6 +28,6 @@ class TOODHead(MMDetTOODHead):
         if feat.is_cuda:
             weight = feat.new_ones(c, 1, 1, 1)
             return deform_conv2d(feat, offset, weight, 1, 0, 1, c, c)
-        return deformable_bilinear_sample(feat, offset, (1, 1), (1, 1),
-                                          (0, 0), (1, 1),
-                                          deform_groups=c).view_as(feat)
+        return deformable_bilinear_sample(
+            feat, offset, (1, 1), (1, 1), (0, 0), (1, 1),
+            deform_groups=c).view_as(feat)

@@ -165,12 +165,12 @@ class CalibratedTeacher(SemiBaseDetector):
                                          self.semi_train_cfg.match_iou_thr)
             self.calibrator.observe(pred.scores[covered], correct)
 
-    def duplicates_annotation(self,
-                              bboxes: Tensor,
-                              labels: Tensor,
-                              gt: InstanceData,
-                              same_class_iou_thr: Optional[float] = None
-                              ) -> Tensor:
+    def duplicates_annotation(
+            self,
+            bboxes: Tensor,
+            labels: Tensor,
+            gt: InstanceData,
+            same_class_iou_thr: Optional[float] = None) -> Tensor:
         """Which boxes ``(n, 4)`` duplicate one of ``gt``'s
         (:func:`covers_annotation` with ``semi_train_cfg``'s thresholds;
         ``same_class_iou_thr`` defaults to the pseudo-label rule's)."""

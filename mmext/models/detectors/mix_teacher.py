@@ -13,8 +13,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmext.registry import MODELS, TASK_UTILS
-from .mixed_scale_faster_rcnn import (MixedScaleFasterRCNN,
-                                      average_scale_losses)
+from .mixed_scale_faster_rcnn import MixedScaleFasterRCNN, average_scale_losses
 
 
 @MODELS.register_module()
@@ -165,8 +164,8 @@ class MixTeacher(SoftTeacher):
             batch_info['metainfo'].append(data_samples.metainfo)
         return batch_data_samples, batch_info
 
-    def mark_promoted(self, regular_x: Tuple[Tensor, ...],
-                      mixed_x: Tuple[Tensor, ...],
+    def mark_promoted(self, regular_x: Tuple[Tensor,
+                                             ...], mixed_x: Tuple[Tensor, ...],
                       batch_data_samples: SampleList) -> None:
         """Add a boolean ``promoted`` field to each sample's pseudo labels.
 
@@ -191,16 +190,15 @@ class MixTeacher(SoftTeacher):
                 x, metainfo, rois, rcnn_test_cfg=None, rescale=False)
             for x in (regular_x, mixed_x)
         ]
-        for i, (data_samples, cand) in enumerate(
-                zip(batch_data_samples, candidates)):
+        for i, (data_samples,
+                cand) in enumerate(zip(batch_data_samples, candidates)):
             instances = data_samples.gt_instances
             labels = instances.labels[cand]
             rows = torch.arange(len(labels), device=labels.device)
             regular_scores = per_scale[0][i].scores[rows, labels]
             mixed_scores = per_scale[1][i].scores[rows, labels]
             instances.promoted[cand] = self.miner(instances.scores[cand],
-                                                  regular_scores,
-                                                  mixed_scores)
+                                                  regular_scores, mixed_scores)
 
     def loss_by_pseudo_instances(self,
                                  batch_inputs: Tensor,
@@ -215,11 +213,11 @@ class MixTeacher(SoftTeacher):
             losses, rpn_results_list = self.rpn_loss_by_pseudo_instances(
                 x, samples)
             losses.update(
-                self.rcnn_cls_loss_by_pseudo_instances(
-                    x, rpn_results_list, samples, batch_info))
+                self.rcnn_cls_loss_by_pseudo_instances(x, rpn_results_list,
+                                                       samples, batch_info))
             losses.update(
-                self.rcnn_reg_loss_by_pseudo_instances(
-                    x, rpn_results_list, samples))
+                self.rcnn_reg_loss_by_pseudo_instances(x, rpn_results_list,
+                                                       samples))
             per_scale[scale] = losses
         unsup_weight = self.semi_train_cfg.get('unsup_weight', 1.)
         return rename_loss_dict(

@@ -91,8 +91,8 @@ class MixedScaleFasterRCNN(FasterRCNN):
         """
         small = F.interpolate(batch_inputs, scale_factor=0.5, mode='nearest')
         h, w = small.shape[-2:]
-        small = F.pad(small, (0, -w % self.size_divisor, 0,
-                              -h % self.size_divisor))
+        small = F.pad(small,
+                      (0, -w % self.size_divisor, 0, -h % self.size_divisor))
         padded = tuple(small.shape[-2:])
         samples = []
         for data_sample in batch_data_samples:
@@ -112,8 +112,9 @@ class MixedScaleFasterRCNN(FasterRCNN):
                 meta['scale_factor'] = (sx * factor[0], sy * factor[1])
             if 'homography_matrix' in data_sample:
                 matrix = data_sample.homography_matrix
-                meta['homography_matrix'] = (np.diag(
-                    [factor[0], factor[1], 1.]) @ matrix).astype(matrix.dtype)
+                meta['homography_matrix'] = (
+                    np.diag([factor[0], factor[1], 1.]) @ matrix).astype(
+                        matrix.dtype)
             data_sample.set_metainfo(meta)
             for field in ('gt_instances', 'ignored_instances'):
                 if field in data_sample and 'bboxes' in data_sample.get(field):
@@ -158,8 +159,10 @@ class MixedScaleFasterRCNN(FasterRCNN):
                 data_sample.gt_instances.labels)
         rpn_losses, rpn_results_list = self.rpn_head.loss_and_predict(
             x, rpn_data_samples, proposal_cfg=proposal_cfg)
-        losses = {(f'rpn_{k}' if 'loss' in k and 'rpn' not in k else k): v
-                  for k, v in rpn_losses.items()}
+        losses = {
+            (f'rpn_{k}' if 'loss' in k and 'rpn' not in k else k): v
+            for k, v in rpn_losses.items()
+        }
         losses.update(
             self.roi_head.loss(x, rpn_results_list, batch_data_samples))
         return losses

@@ -122,8 +122,8 @@ class CrossScaleShift(BaseModule):
         # context over positions of the scale-averaged map, and over levels
         # of the spatially averaged features (as an (N, C, L, 1) map)
         spatial = self.spatial_context(mixed.mean(0))
-        scale = self.scale_context(mixed.mean((3, 4)).permute(1, 2, 0)[...,
-                                                                        None])
+        scale = self.scale_context(
+            mixed.mean((3, 4)).permute(1, 2, 0)[..., None])
         refined = mixed + (spatial + scale)
         return [
             feat + resize_to_level(

@@ -33,16 +33,18 @@ class MixedScaleFusion(BaseModule):
         init_cfg (dict or list[dict], optional): Initialisation config.
     """
 
-    def __init__(self,
-                 in_channels: int = 256,
-                 reduction: int = 16,
-                 init_cfg=dict(
-                     type='Kaiming',
-                     layer='Linear',
-                     a=1,
-                     distribution='uniform',
-                     mode='fan_in',
-                     nonlinearity='leaky_relu')) -> None:
+    def __init__(
+        self,
+        in_channels: int = 256,
+        reduction: int = 16,
+        init_cfg=dict(
+            type='Kaiming',
+            layer='Linear',
+            a=1,
+            distribution='uniform',
+            mode='fan_in',
+            nonlinearity='leaky_relu')
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         hidden = max(2 * in_channels // reduction, 1)
         self.scale_weights = nn.Sequential(

@@ -96,8 +96,10 @@ class FusionNode(BaseModule):
 
     def gate_weight(self, index: int, x1: Tensor, x2: Tensor) -> Tensor:
         """``sigmoid(conv1x1([GAP(x1), GAP(x2)]))``, ``(N, 1, 1, 1)``."""
-        pooled = torch.cat([x1.mean((2, 3), keepdim=True),
-                            x2.mean((2, 3), keepdim=True)], dim=1)
+        pooled = torch.cat(
+            [x1.mean((2, 3), keepdim=True),
+             x2.mean((2, 3), keepdim=True)],
+            dim=1)
         return self.gates[index](pooled).sigmoid()
 
     def gate(self, index: int, x1: Tensor, x2: Tensor) -> Tensor:
@@ -114,8 +116,8 @@ class FusionNode(BaseModule):
         per_tap = F.conv2d(x1, taps[:, :c, None, None]) + F.conv2d(
             x2, taps[:, c:, None, None])
         padded = F.pad(per_tap, (1, 1, 1, 1))
-        logits = sum(padded[:, 3 * i + j, i:i + h, j:j + w]
-                     for i in range(3) for j in range(3))
+        logits = sum(padded[:, 3 * i + j, i:i + h, j:j + w] for i in range(3)
+                     for j in range(3))
         return logits[:, None] + self.attention.bias.view(1, 1, 1, 1)
 
     def attend(self, x1: Tensor, x2: Tensor) -> Tensor:
@@ -184,8 +186,8 @@ class ReverseFeaturePyramid(BaseModule):
                     conv_cfg=conv_cfg,
                     norm_cfg=norm_cfg,
                     act_cfg=act_cfg))
-        self.plain_fusion_convs = conv_cfg is None or conv_cfg.get(
-            'type') in ('Conv', 'Conv2d')
+        self.plain_fusion_convs = conv_cfg is None or conv_cfg.get('type') in (
+            'Conv', 'Conv2d')
 
     def init_weights(self) -> None:
         super().init_weights()

@@ -11,8 +11,8 @@ def mask_at(masks: Tensor, size: Tuple[int, int]) -> Tensor:
     """Binary ``(B, 1, h, w)`` masks at a feature map's size: a cell is
     anomalous when at least half of its pixels are (area downsampling, so
     thin anomalies are not skipped over as bilinear sampling would)."""
-    return (F.interpolate(masks.float(), size=size, mode='area') >= 0.5
-            ).float()
+    return (F.interpolate(masks.float(), size=size, mode='area')
+            >= 0.5).float()
 
 
 def cosine_similarity_map(a: Tensor, b: Tensor) -> Tensor:
@@ -89,9 +89,8 @@ class DualModelingDistillationLoss(BaseModule):
             similarity = cosine_similarity_map(s_a, t_a)
             mimic = ((1 - similarity) * normal).sum(dim=(1, 2)) / normal.sum(
                 dim=(1, 2)).clamp(min=1)
-            push = ((similarity - self.margin).clamp(min=0) *
-                    anomalous).sum(dim=(1, 2)) / anomalous.sum(
-                        dim=(1, 2)).clamp(min=1)
+            push = ((similarity - self.margin).clamp(min=0) * anomalous).sum(
+                dim=(1, 2)) / anomalous.sum(dim=(1, 2)).clamp(min=1)
             loss_aim = loss_aim + (mimic + push).sum()
         return dict(
             loss_ngm=self.normality_weight * loss_ngm,

@@ -66,8 +66,8 @@ class FocalIoUWeight(nn.Module):
 
     def forward(self, ious: Tensor) -> Tensor:
         """``w(u)`` of the IoUs ``u`` (any shape)."""
-        focal = -self.alpha * ious.pow(self.gamma) * torch.log(
-            1 - ious + self.eps)
+        focal = -self.alpha * ious.pow(
+            self.gamma) * torch.log(1 - ious + self.eps)
         return self.bias + self.k * (1 - self.bias) * focal
 
     def max_ious(self, pred_bboxes: Tensor, gt_bboxes: Tensor) -> Tensor:

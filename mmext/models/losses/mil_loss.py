@@ -81,8 +81,8 @@ class MILLoss(nn.Module):
                 bag_score.clamp(0, 1), target, reduction='none').sum(dim=1)
         else:
             loss = quality_focal_loss_with_prob(
-                bag_score.clamp(0, 1), (labels, labels.new_ones(
-                    labels.shape, dtype=bag_score.dtype)),
+                bag_score.clamp(0, 1),
+                (labels, labels.new_ones(labels.shape, dtype=bag_score.dtype)),
                 reduction='none')
         num_bags = max(float(valid.any(dim=1).sum()), 1.)
         return self.loss_weight * (loss * bag_valid).sum() / num_bags

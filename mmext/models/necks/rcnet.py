@@ -130,7 +130,9 @@ class RCNet(BaseModule):
         self.num_extra = num_outs - num_used
 
         self.revfp = ReverseFeaturePyramid(
-            out_channels, num_outs, conv_cfg=fusion_conv_cfg,
+            out_channels,
+            num_outs,
+            conv_cfg=fusion_conv_cfg,
             norm_cfg=norm_cfg) if use_revfp else None
         self.fpn_convs = None if use_revfp else nn.ModuleList(
             ConvModule(
@@ -186,8 +188,8 @@ class RCNet(BaseModule):
         outs = [feats[-1]]
         for feat in feats[-2::-1]:
             outs.insert(
-                0, feat + F.interpolate(
-                    outs[0], size=feat.shape[-2:], mode='nearest'))
+                0, feat +
+                F.interpolate(outs[0], size=feat.shape[-2:], mode='nearest'))
         return [conv(x) for conv, x in zip(self.fpn_convs, outs)]
 
     def forward(self, inputs: Tuple[Tensor]) -> Tuple[Tensor]:

@@ -82,9 +82,10 @@ class FIoURoIHead(StandardRoIHead):
         if not bbox_head.reg_class_agnostic:
             encode_size = bbox_head.bbox_coder.encode_size
             top_class = cls_score[:, :bbox_head.num_classes].argmax(dim=1)
-            deltas = bbox_pred.view(len(rois), -1, encode_size)[
-                torch.arange(len(rois), device=rois.device), top_class]
+            deltas = bbox_pred.view(
+                len(rois), -1,
+                encode_size)[torch.arange(len(rois), device=rois.device),
+                             top_class]
         if bbox_head.reg_decoded_bbox:
             return get_box_tensor(deltas)
-        return get_box_tensor(
-            bbox_head.bbox_coder.decode(rois[:, 1:], deltas))
+        return get_box_tensor(bbox_head.bbox_coder.decode(rois[:, 1:], deltas))

@@ -3,8 +3,8 @@ from typing import Dict, List, Sequence, Tuple
 import torch
 from mmdet.models.losses.gfocal_loss import quality_focal_loss_with_prob
 from mmdet.structures import SampleList
-from mmdet.structures.bbox import (HorizontalBoxes, bbox2roi,
-                                   get_box_tensor, scale_boxes)
+from mmdet.structures.bbox import (HorizontalBoxes, bbox2roi, get_box_tensor,
+                                   scale_boxes)
 from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
@@ -21,8 +21,10 @@ from ..task_modules.prior_generators import (box_bags, merge_bag_topk,
 def _fc_stack(in_channels: int, channels: int, num: int) -> nn.Sequential:
     layers: List[nn.Module] = [nn.Flatten(1)]
     for i in range(num):
-        layers += [nn.Linear(in_channels if i == 0 else channels, channels),
-                   nn.ReLU(inplace=True)]
+        layers += [
+            nn.Linear(in_channels if i == 0 else channels, channels),
+            nn.ReLU(inplace=True)
+        ]
     return nn.Sequential(*layers)
 
 
@@ -171,8 +173,8 @@ class SSDRefineHead(BaseModule):
         """RoI features ``(sum N_i, C, s, s)`` of per-image proposals
         ``(..., 4)``."""
         rois = bbox2roi([bag.reshape(-1, 4) for bag in bags])
-        return self.bbox_roi_extractor(
-            x[:self.bbox_roi_extractor.num_inputs], rois)
+        return self.bbox_roi_extractor(x[:self.bbox_roi_extractor.num_inputs],
+                                       rois)
 
     def decode(self, bags: Tensor, deltas: Tensor) -> Tensor:
         """Boxes ``(G, N, 4)`` from bag proposals and deltas, at least 1 px
@@ -236,8 +238,8 @@ class SSDRefineHead(BaseModule):
         first_cls = self.first_cls(feats).view(num_gt, num_props,
                                                -1).softmax(dim=-1)
         first_ins = self.first_ins(feats).view(num_gt, num_props, -1)
-        first_weights = (first_cls * instance_weights(first_ins, valid))[
-            index, :, labels]
+        first_weights = (first_cls *
+                         instance_weights(first_ins, valid))[index, :, labels]
         first_boxes = self.clip(
             merge_bag_topk(first_bags, first_weights.detach(), self.topk),
             img_shapes, num_boxes)
@@ -262,9 +264,10 @@ class SSDRefineHead(BaseModule):
         refined = self.clip(
             merge_bag_topk(second_bags, (class_scores * confidence).detach(),
                            self.topk), img_shapes, num_boxes)
-        bag_scores = ((second_cls * instance_weights(
-            second_ins, second_valid))[index, :, labels] * confidence).sum(
-                dim=1)
+        bag_scores = (
+            (second_cls * instance_weights(second_ins, second_valid))[index, :,
+                                                                      labels] *
+            confidence).sum(dim=1)
         state = dict(
             labels=labels,
             noisy=noisy,
@@ -293,8 +296,8 @@ class SSDRefineHead(BaseModule):
             # A batch without boxes: the losses of a stand-in box, times 0,
             # so that every parameter gets a (zero) gradient, as DDP needs.
             height, width = img_shapes[0]
-            stand_in = x[0].new_tensor([[0.25 * width, 0.25 * height,
-                                         0.75 * width, 0.75 * height]])
+            stand_in = x[0].new_tensor(
+                [[0.25 * width, 0.25 * height, 0.75 * width, 0.75 * height]])
             batch = [batch_data_samples[0].clone()]
             batch[0].gt_instances = InstanceData(
                 bboxes=stand_in, labels=labels[0].new_zeros(1))
@@ -316,8 +319,9 @@ class SSDRefineHead(BaseModule):
             s['spsd_deltas'],
             encode(s['bags'], s['noisy']),
             avg_factor=s['spsd_deltas'].size(0))
-        losses['loss_mil_first'] = self.loss_mil_first(
-            s['first_cls'], s['first_ins'], s['labels'], s['valid'])
+        losses['loss_mil_first'] = self.loss_mil_first(s['first_cls'],
+                                                       s['first_ins'],
+                                                       s['labels'], s['valid'])
         cascade_weight = s['first_bag_scores'][:, None].expand(
             -1, num_props).reshape(-1, 1)
         losses['loss_cascade'] = self.loss_cascade(
@@ -332,8 +336,9 @@ class SSDRefineHead(BaseModule):
             x, s['second_bags'].split(num_boxes), img_shapes,
             s['first_bag_scores'])
         iou_target = box_iou(
-            s['second_bags'], s['first_boxes'][:, None].expand_as(
-                s['second_bags']), aligned=True)
+            s['second_bags'],
+            s['first_boxes'][:, None].expand_as(s['second_bags']),
+            aligned=True)
         losses['loss_sisd'] = self.loss_sisd(s['iou_pred'],
                                              (iou_target - 0.5) / 0.5)
         return losses
@@ -355,8 +360,7 @@ class SSDRefineHead(BaseModule):
                                     self.num_classes,
                                     dtype=torch.long)
         loss = quality_focal_loss_with_prob(
-            probs, (background, probs.new_zeros(len(probs))),
-            reduction='none')
+            probs, (background, probs.new_zeros(len(probs))), reduction='none')
         loss = (loss * torch.cat(valid).to(loss)).sum() / len(bag_scores)
         return self.negative_loss_weight * bag_scores.mean() * loss
 
@@ -383,11 +387,10 @@ class SSDRefineHead(BaseModule):
             if rescale:
                 box = self.clip(
                     scale_boxes(
-                        box,
-                        [1 / s for s in sample.metainfo['scale_factor']]),
+                        box, [1 / s for s in sample.metainfo['scale_factor']]),
                     [sample.metainfo['ori_shape'][:2]], [len(box)])
-            results.append(InstanceData(bboxes=box, labels=label,
-                                        scores=score))
+            results.append(
+                InstanceData(bboxes=box, labels=label, scores=score))
         return results
 
     @staticmethod

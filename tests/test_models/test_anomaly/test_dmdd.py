@@ -4,8 +4,8 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MessageHub
-from mmengine.structures import PixelData
 from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
 
 from mmext.datasets import PackAnomalyInputs, SynthesizeAnomaly
 from mmext.registry import MODELS
@@ -35,8 +35,8 @@ def build_model(distill_iters=2, student_channels=CHANNELS, **kwargs):
             teacher=teacher,
             student=dict(
                 type='DecoupledStudent',
-                encoder=dict(type='ResNet', depth=18, out_indices=(0, 1, 2,
-                                                                   3)),
+                encoder=dict(
+                    type='ResNet', depth=18, out_indices=(0, 1, 2, 3)),
                 encoder_channels=512,
                 out_channels=student_channels),
             seg_head=dict(
@@ -152,8 +152,8 @@ def test_predict_maps_at_original_size():
         maps = torch.nn.functional.interpolate(
             maps, size=(64, 64), mode='bilinear').sigmoid()
     expected = maps.flatten().topk(10).values.mean()
-    assert float(outputs[1].pred_score) == pytest.approx(float(expected),
-                                                         rel=1e-5)
+    assert float(outputs[1].pred_score) == pytest.approx(
+        float(expected), rel=1e-5)
 
 
 def test_mismatched_student_is_reported():
@@ -187,8 +187,10 @@ def test_bad_arguments():
 
 def test_discrepancies_by_hand():
     from mmext.models import MultiPerceptionSegHead
-    teacher = [torch.tensor([3.0, 4.0]).view(1, 2, 1, 1).expand(1, 2, 2, 2),
-               torch.tensor([1.0, 0.0]).view(1, 2, 1, 1)]
+    teacher = [
+        torch.tensor([3.0, 4.0]).view(1, 2, 1, 1).expand(1, 2, 2, 2),
+        torch.tensor([1.0, 0.0]).view(1, 2, 1, 1)
+    ]
     same = [t * 2 for t in teacher]  # the teacher's direction
     opposite = [-t for t in teacher]
     features, maps = MultiPerceptionSegHead.discrepancies(
@@ -234,12 +236,13 @@ def test_focal_loss_is_the_binary_focal_loss_of_the_mask():
         teacher = model.teacher_features(data['inputs'])
         logits = model.seg_head(
             teacher, *model.student_features(data['inputs'], teacher))
-        masks = torch.stack(
-            [s.gt_sem_seg.data for s in data['data_samples']])
+        masks = torch.stack([s.gt_sem_seg.data for s in data['data_samples']])
         target = mask_at(masks, logits.shape[-2:])
         focal = model.loss_focal
         expected = focal.loss_weight * py_sigmoid_focal_loss(
-            logits.reshape(-1, 1), target.reshape(-1, 1), gamma=focal.gamma,
+            logits.reshape(-1, 1),
+            target.reshape(-1, 1),
+            gamma=focal.gamma,
             alpha=focal.alpha)
     assert target.sum() > 0
     torch.testing.assert_close(losses['loss_focal'].detach(), expected)

@@ -9,8 +9,9 @@ from mmext.utils import register_all_modules
 
 register_all_modules()
 
-METAS = [dict(img_shape=(64, 64), pad_shape=(64, 64),
-              batch_input_shape=(64, 64))] * 2
+METAS = [
+    dict(img_shape=(64, 64), pad_shape=(64, 64), batch_input_shape=(64, 64))
+] * 2
 
 
 def head_cfg(type_, **fiou):

@@ -19,8 +19,9 @@ IMG_SHAPE = (128, 160)
 
 def head_cfg(anchor_type: str, assigner: str) -> ConfigDict:
     model = Config.fromfile(
-        osp.join(get_installed_path('mmdet'), '.mim', 'configs', 'tood',
-                 'tood_r50_fpn_1x_coco.py')).model
+        osp.join(
+            get_installed_path('mmdet'), '.mim', 'configs', 'tood',
+            'tood_r50_fpn_1x_coco.py')).model
     cfg = copy.deepcopy(model.bbox_head)
     cfg.pop('type')
     cfg.pop('_scope_', None)
@@ -88,8 +89,8 @@ def test_same_losses_and_gradients_as_mmdet(anchor_type, epoch):
     for head in (ref, ours):
         x = tuple(f.clone().requires_grad_(True) for f in feats)
         loss = head.loss_by_feat(*head(x), gts, metas)
-        total = sum(sum(v) if isinstance(v, list) else v
-                    for v in loss.values())
+        total = sum(
+            sum(v) if isinstance(v, list) else v for v in loss.values())
         total.backward()
         losses.append((loss, x))
     (ref_loss, ref_x), (our_loss, our_x) = losses
@@ -133,16 +134,17 @@ def demo_batch(root: str, num: int = 2):
             continue
         img = cv2.imread(osp.join(root, 'val', info['file_name']))
         sx, sy = 128 / img.shape[1], 128 / img.shape[0]
-        imgs.append(torch.from_numpy(cv2.resize(img, (128, 128))).permute(
-            2, 0, 1).float() / 255)
+        imgs.append(
+            torch.from_numpy(cv2.resize(img,
+                                        (128, 128))).permute(2, 0, 1).float() /
+            255)
         boxes = torch.tensor([a['bbox'] for a in anns])
         boxes[:, 2:] += boxes[:, :2]
         gts.append(
             InstanceData(
                 bboxes=boxes * torch.tensor([sx, sy, sx, sy]),
                 # the six demo classes folded into the test head's four
-                labels=torch.tensor([a['category_id'] - 1 for a in anns]) %
-                4))
+                labels=torch.tensor([a['category_id'] - 1 for a in anns]) % 4))
         if len(imgs) == num:
             break
     return torch.stack(imgs), gts
@@ -155,13 +157,19 @@ def test_same_losses_as_mmdet_on_demo_images(demo_data_root, epoch):
     backbone = MODELS.build(
         dict(type='mmdet.ResNet', depth=18, out_indices=(1, 2, 3)))
     neck = MODELS.build(
-        dict(type='mmdet.FPN', in_channels=[128, 256, 512], out_channels=32,
-             add_extra_convs='on_output', num_outs=5))
+        dict(
+            type='mmdet.FPN',
+            in_channels=[128, 256, 512],
+            out_channels=32,
+            add_extra_convs='on_output',
+            num_outs=5))
     imgs, gts = demo_batch(demo_data_root)
     with torch.no_grad():
         feats = neck(backbone(imgs))
-    metas = [dict(img_shape=(128, 128), pad_shape=(128, 128),
-                  scale_factor=(1., 1.))] * len(gts)
+    metas = [
+        dict(
+            img_shape=(128, 128), pad_shape=(128, 128), scale_factor=(1., 1.))
+    ] * len(gts)
     ref, ours = build_pair('anchor_free')
     MessageHub.get_current_instance().update_info('epoch', epoch)
     ref_loss = ref.loss_by_feat(*ref(feats), gts, metas)

@@ -56,9 +56,8 @@ def test_observes_only_boxes_the_sparse_labels_can_judge(model):
     model.calibrator.num_observed.zero_()
     teacher = [sample([[10, 10, 30, 30]], [0])]
     preds = [
-        candidates(
-            [[10, 10, 30, 29], [10, 10, 30, 22], [40, 40, 60, 60]],
-            [0, 0, 1], [0.8, 0.6, 0.9])
+        candidates([[10, 10, 30, 29], [10, 10, 30, 22], [40, 40, 60, 60]],
+                   [0, 0, 1], [0.8, 0.6, 0.9])
     ]
     model.observe(preds, teacher)
     conf, correct = model.calibrator.observations()
@@ -77,8 +76,7 @@ def test_observation_band_follows_the_authors(model):
     teacher = [sample([[10, 10, 30, 30]], [0])]
     # IoU 300 / 540 = 0.556 and 280 / 560 = 0.5 (not above), no box inside
     # the other by more than 90%
-    band = candidates([[15, 10, 37, 30], [16, 10, 38, 30]], [0, 0],
-                      [0.9, 0.8])
+    band = candidates([[15, 10, 37, 30], [16, 10, 38, 30]], [0, 0], [0.9, 0.8])
     model.observe([band], teacher)
     conf, correct = model.calibrator.observations()
     assert conf.tolist() == pytest.approx([0.9]) and correct.tolist() == [0.]
@@ -113,8 +111,7 @@ def test_pseudo_labels_are_calibrated_filtered_and_projected(model):
     assert added == 2
     first, second, third = (s.gt_instances for s in student)
     assert isinstance(first.bboxes, HorizontalBoxes)
-    assert first.bboxes.tensor.tolist() == [[34, 10, 54, 30], [4, 40, 24,
-                                                               60]]
+    assert first.bboxes.tensor.tolist() == [[34, 10, 54, 30], [4, 40, 24, 60]]
     assert first.labels.tolist() == [0, 1]
     assert second.bboxes.tensor.tolist() == [[39, 5, 59, 25]]
     assert second.labels.tolist() == [3]
@@ -140,8 +137,9 @@ def test_loss_trains_student_and_refits_on_schedule(model):
     samples = {
         'teacher': [sample([[10, 10, 30, 30]], [0]),
                     sample()],
-        'student': [sample([[34, 10, 54, 30]], [0], FLIP),
-                    sample(homography=FLIP)]
+        'student':
+        [sample([[34, 10, 54, 30]], [0], FLIP),
+         sample(homography=FLIP)]
     }
     interval = model.semi_train_cfg.fit_interval
     hub = MessageHub.get_current_instance()

@@ -7,10 +7,10 @@ import os.path as osp
 
 import pytest
 import torch
+from conftest import run_tool
 from mmengine.config import Config
 from mmengine.hooks import Hook
 
-from conftest import run_tool
 from mmext.utils import build_runner
 
 CONFIG = ('configs/calibrated_teacher/'
@@ -28,7 +28,10 @@ class Recorder(Hook):
     def before_train(self, runner):
         self.start_state = copy.deepcopy(runner.model.state_dict())
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         self.num_fits[runner.iter] = int(runner.model.calibrator.num_fits)
 
@@ -79,8 +82,7 @@ def full_run(demo_data_root, tmp_path_factory):
     return work_dir, recorder
 
 
-def test_calibrator_refits_on_schedule_and_resumes(demo_data_root,
-                                                    full_run):
+def test_calibrator_refits_on_schedule_and_resumes(demo_data_root, full_run):
     work_dir, full = full_run
     # Refits at the end of iterations 2 and 4 (runner.iter is 0-based).
     assert full.num_fits == {0: 0, 1: 1, 2: 1, 3: 2}
@@ -118,17 +120,24 @@ def test_calibration_report(demo_data_root, full_run, tmp_path):
     proc = run_tool(*args, check=False)
     assert proc.returncode != 0 and '--overwrite' in proc.stderr
     # No detection reaches the threshold: nothing to calibrate, said so.
-    proc = run_tool(*args, '--overwrite', '--cfg-options',
-                    'model.semi_train_cfg.initial_score_thr=1.01',
-                    check=False)
+    proc = run_tool(
+        *args,
+        '--overwrite',
+        '--cfg-options',
+        'model.semi_train_cfg.initial_score_thr=1.01',
+        check=False)
     assert proc.returncode != 0 and 'nothing to calibrate' in proc.stderr
     assert json.loads((out_dir / 'calibration_report.json').read_text()) == (
         report)
 
 
 def test_calibration_report_refuses_other_models(tmp_path):
-    proc = run_tool('tools/analysis_tools/calibration_report.py',
-                    'configs/demo/atss_r18_fpn_10e_demo.py', 'missing.pth',
-                    '--out-dir', str(tmp_path), check=False)
+    proc = run_tool(
+        'tools/analysis_tools/calibration_report.py',
+        'configs/demo/atss_r18_fpn_10e_demo.py',
+        'missing.pth',
+        '--out-dir',
+        str(tmp_path),
+        check=False)
     assert proc.returncode != 0
     assert 'CalibratedTeacher' in proc.stderr

@@ -15,7 +15,8 @@ from mmext.registry import MODELS
 from mmext.utils import register_all_modules
 
 register_all_modules()
-CONFIG = 'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py'
+CONFIG = ('configs/mixteacher/'
+          'mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py')
 
 
 def build(**semi_train_cfg) -> MixTeacher:
@@ -92,8 +93,8 @@ def test_pseudo_labels_come_from_the_mixed_pyramid():
         mixed = model.teacher.extract_scale_feats(inputs, samples,
                                                   ('mixed', ))['mixed'][0]
     assert all(torch.equal(a, b) for a, b in zip(info['feat'], mixed))
-    expected = model.teacher.predict(inputs, copy.deepcopy(samples),
-                                     rescale=False)
+    expected = model.teacher.predict(
+        inputs, copy.deepcopy(samples), rescale=False)
     for sample, ref in zip(pseudo, expected):
         torch.testing.assert_close(sample.gt_instances.scores,
                                    ref.pred_instances.scores)
@@ -117,8 +118,7 @@ def test_promoted_marks_follow_the_rescored_scores():
         instances = sample.gt_instances
         # Back to the teacher's frame (identity homography here).
         rois = [instances.new(bboxes=instances.bboxes)]
-        feats_i = {k: tuple(f[i:i + 1] for f in feats[k][0])
-                   for k in feats}
+        feats_i = {k: tuple(f[i:i + 1] for f in feats[k][0]) for k in feats}
         scores = [
             model.teacher.roi_head.predict_bbox(
                 feats_i[k], [samples[i].metainfo],
@@ -199,8 +199,8 @@ def test_ema_update_arithmetic():
     student = dict(model.student.named_parameters())
     MeanTeacherHook(momentum=0.01).momentum_update(model, 0.01)
     for name, value in model.teacher.named_parameters():
-        torch.testing.assert_close(
-            value, 0.99 * before[name] + 0.01 * student[name])
+        torch.testing.assert_close(value,
+                                   0.99 * before[name] + 0.01 * student[name])
     assert 'fusion.scale_weights.2.weight' in before
 
 

@@ -6,13 +6,14 @@ import pickle
 
 import pytest
 import torch
+from conftest import run_tool
 from mmengine.config import Config
 from mmengine.hooks import Hook
 
-from conftest import run_tool
 from mmext.utils import build_runner
 
-CONFIG = 'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py'
+CONFIG = ('configs/mixteacher/'
+          'mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py')
 
 
 class Recorder(Hook):
@@ -121,6 +122,7 @@ def test_tools_test_evaluates_teacher_or_student(demo_data_root, split_dir,
         with open(out, 'rb') as f:
             predictions[module] = pickle.load(f)
     assert len(predictions['teacher']) == 8
-    teacher, student = (predictions[m][0]['pred_instances']['scores']
-                        for m in ('teacher', 'student'))
+    teacher, student = (
+        predictions[m][0]['pred_instances']['scores']
+        for m in ('teacher', 'student'))
     assert not torch.equal(teacher, student)

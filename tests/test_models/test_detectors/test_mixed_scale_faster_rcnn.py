@@ -9,11 +9,11 @@ from mmdet.testing import demo_mm_inputs
 from mmengine.config import Config
 
 from mmext.models.detectors import MixedScaleFasterRCNN
-from mmext.models.detectors.mixed_scale_faster_rcnn import \
-    average_scale_losses
+from mmext.models.detectors.mixed_scale_faster_rcnn import average_scale_losses
 from mmext.registry import MODELS
 
-CONFIG = 'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py'
+CONFIG = ('configs/mixteacher/'
+          'mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py')
 
 
 def detector_cfg(**kwargs):
@@ -55,9 +55,8 @@ def test_downscale_halves_images_boxes_and_metadata():
         # Python's round gives 50 and 32)
         assert small_sample.img_shape == (-(-h // 2), -(-w // 2))
         assert small_sample.batch_input_shape == (96, 128)
-        factor = torch.tensor([
-            small_sample.img_shape[1] / w, small_sample.img_shape[0] / h
-        ] * 2)
+        factor = torch.tensor(
+            [small_sample.img_shape[1] / w, small_sample.img_shape[0] / h] * 2)
         torch.testing.assert_close(small_sample.gt_instances.bboxes,
                                    sample.gt_instances.bboxes * factor)
         np.testing.assert_allclose(
@@ -67,7 +66,8 @@ def test_downscale_halves_images_boxes_and_metadata():
         assert small_sample.homography_matrix.dtype == np.float32
         np.testing.assert_allclose(
             small_sample.scale_factor,
-            np.array(sample.scale_factor) * factor[:2].numpy(), rtol=1e-6)
+            np.array(sample.scale_factor) * factor[:2].numpy(),
+            rtol=1e-6)
     # The originals are untouched.
     assert samples[0].img_shape == (150, 203)
 
@@ -78,10 +78,10 @@ def test_three_pyramids_for_several_sizes(shape):
     model = build()
     inputs, samples = batch(model, [shape, shape])
     with torch.no_grad():
-        feats = model.extract_scale_feats(inputs, samples, (
-            'regular', 'downscaled', 'mixed'))
-    regular, downscaled, mixed = (feats[k][0]
-                                  for k in ('regular', 'downscaled', 'mixed'))
+        feats = model.extract_scale_feats(inputs, samples,
+                                          ('regular', 'downscaled', 'mixed'))
+    regular, downscaled, mixed = (
+        feats[k][0] for k in ('regular', 'downscaled', 'mixed'))
     assert len(mixed) == len(regular) == 5
     assert [m.shape for m in mixed] == [r.shape for r in regular]
     # Down-scaled level l-1 covers regular level l (same stride in the
@@ -127,9 +127,13 @@ def test_losses_on_each_scale_are_averaged():
 
 def test_average_scale_losses_arithmetic():
     merged = average_scale_losses({
-        'regular': dict(loss_a=torch.tensor(3.), acc=torch.tensor(90.)),
-        'mixed': dict(loss_a=torch.tensor(6.), acc=torch.tensor(60.),
-                      loss_b=[torch.tensor(2.), torch.tensor(4.)]),
+        'regular':
+        dict(loss_a=torch.tensor(3.), acc=torch.tensor(90.)),
+        'mixed':
+        dict(
+            loss_a=torch.tensor(6.),
+            acc=torch.tensor(60.),
+            loss_b=[torch.tensor(2.), torch.tensor(4.)]),
     })
     assert merged['loss_a_regular'].item() == 1.5
     assert merged['loss_a_mixed'].item() == 3.
@@ -141,13 +145,14 @@ def test_empty_ground_truth_image():
     model = build()
     inputs, samples = batch(model, [(96, 128), (96, 128)], num_items=(0, 2))
     losses = model.loss(inputs, samples)
-    values = [torch.stack(v) if isinstance(v, list) else v
-              for k, v in losses.items() if 'loss' in k]
+    values = [
+        torch.stack(v) if isinstance(v, list) else v
+        for k, v in losses.items() if 'loss' in k
+    ]
     assert all(torch.isfinite(v).all() for v in values)
 
 
-@pytest.mark.parametrize('test_scale',
-                         ['regular', 'downscaled', 'mixed'])
+@pytest.mark.parametrize('test_scale', ['regular', 'downscaled', 'mixed'])
 def test_predict_on_each_scale_in_original_coordinates(test_scale):
     model = build(test_scale=test_scale)
     model.eval()

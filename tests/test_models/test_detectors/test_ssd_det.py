@@ -21,17 +21,22 @@ def test_loss_predict_and_tensor_modes():
     model = MODELS.build(cfg.model)
     model.init_weights()
     samples = []
-    for boxes, labels in (([[10., 10., 40., 50.], [60., 20., 90., 40.]],
-                           [0, 5]), ([[0., 0., 30., 30.]], [3])):
+    for boxes, labels in (([[10., 10., 40., 50.],
+                            [60., 20., 90.,
+                             40.]], [0, 5]), ([[0., 0., 30., 30.]], [3])):
         sample = DetDataSample(
-            metainfo=dict(img_shape=(96, 96), ori_shape=(192, 192),
-                          scale_factor=(0.5, 0.5)))
+            metainfo=dict(
+                img_shape=(96, 96),
+                ori_shape=(192, 192),
+                scale_factor=(0.5, 0.5)))
         sample.gt_instances = InstanceData(
             bboxes=torch.tensor(boxes), labels=torch.tensor(labels))
         samples.append(sample)
     data = model.data_preprocessor(
-        dict(inputs=[torch.randint(0, 255, (3, 96, 96), dtype=torch.uint8)] *
-             2, data_samples=samples), training=True)
+        dict(
+            inputs=[torch.randint(0, 255, (3, 96, 96), dtype=torch.uint8)] * 2,
+            data_samples=samples),
+        training=True)
     losses = model(**data, mode='loss')
     assert len(losses) == 6 and all(torch.isfinite(v) for v in losses.values())
     model.eval()
@@ -42,5 +47,5 @@ def test_loss_predict_and_tensor_modes():
     assert results[0].pred_instances.labels.tolist() == [0, 5]
     assert refined.shape == (3, 4) and scores.shape == (3, )
     # predict maps the network-input boxes back to the original image.
-    assert torch.allclose(results[0].pred_instances.bboxes, refined[:2] * 2,
-                          atol=1e-3)
+    assert torch.allclose(
+        results[0].pred_instances.bboxes, refined[:2] * 2, atol=1e-3)

@@ -8,25 +8,28 @@ from mmext.models.layers.cross_scale_shift import AttentionPooledContext
 def test_shift_moves_exactly_the_documented_channels():
     levels, channels = 5, 32  # groups of 32 // 16 = 2 channels
     csn = CrossScaleShift(channels, levels)
-    x = torch.arange(levels * channels, dtype=torch.float32).view(
-        levels, 1, channels, 1, 1).expand(-1, 2, -1, 3, 4)
+    x = torch.arange(
+        levels * channels,
+        dtype=torch.float32).view(levels, 1, channels, 1,
+                                  1).expand(-1, 2, -1, 3, 4)
     out = csn.shift(x)
     assert out.shape == (levels, 2, channels + 4 * 2, 3, 4)
     for level in range(levels):
         # group i of level l comes from level (l - shift_i) mod L
         for group, shift in enumerate((-1, 1, -2, 2)):
             source = (level - shift) % levels
-            torch.testing.assert_close(
-                out[level, :, 2 * group:2 * group + 2],
-                x[source, :, 2 * group:2 * group + 2])
+            torch.testing.assert_close(out[level, :, 2 * group:2 * group + 2],
+                                       x[source, :, 2 * group:2 * group + 2])
         # the unshifted features follow, whole
         torch.testing.assert_close(out[level, :, 8:], x[level])
 
 
 def test_output_shapes_match_inputs_for_odd_sizes():
     csn = CrossScaleShift(16, 4, norm_cfg=dict(type='BN'))
-    feats = [torch.randn(2, 16, h, w) for h, w in ((25, 37), (13, 19), (7, 10),
-                                                   (4, 5))]
+    feats = [
+        torch.randn(2, 16, h, w)
+        for h, w in ((25, 37), (13, 19), (7, 10), (4, 5))
+    ]
     outs = csn(feats)
     assert [o.shape for o in outs] == [f.shape for f in feats]
 
@@ -40,8 +43,8 @@ def test_every_level_reaches_every_other_level():
     feats[4].requires_grad_(True)
     outs = csn(feats)
     for level in range(4):
-        grad, = torch.autograd.grad(outs[level].sum(), feats[4],
-                                    retain_graph=True)
+        grad, = torch.autograd.grad(
+            outs[level].sum(), feats[4], retain_graph=True)
         assert grad.abs().sum() > 0, level
 
 
@@ -70,8 +73,10 @@ def test_compiled_shift_gives_the_pytorch_module_outputs(compiled_cpu):
     torch.manual_seed(0)
     csn = CrossScaleShift(32, 5, norm_cfg=dict(type='BN'))
     csn.init_weights()
-    feats = [torch.randn(2, 32, 40 >> i, 48 >> i, requires_grad=True)
-             for i in range(5)]
+    feats = [
+        torch.randn(2, 32, 40 >> i, 48 >> i, requires_grad=True)
+        for i in range(5)
+    ]
     outs = csn(feats)
     grads = torch.autograd.grad(sum(o.square().sum() for o in outs), feats)
     with compiled_ops_disabled():

@@ -32,8 +32,9 @@ def test_mixes_level_l_with_downscaled_level_l_minus_1():
         pooled = torch.cat([high, low], 1).mean((2, 3))
         weights = F.softmax(
             F.relu(pooled @ linear1.weight.T) @ linear2.weight.T, dim=1)
-        expected = (weights[:, 0, None, None, None] * high +
-                    weights[:, 1, None, None, None] * low)
+        expected = (
+            weights[:, 0, None, None, None] * high +
+            weights[:, 1, None, None, None] * low)
         torch.testing.assert_close(mixed[level], expected)
 
 

@@ -51,8 +51,8 @@ def test_gate_pools_x2_before_the_attention():
     expected = node.post_fusion(w * x1 + (1 - w) * attended)
     torch.testing.assert_close(node([x1, x2], (5, 6)), expected)
     # the other reading (gate on the attended x2) is measurably different
-    assert not torch.allclose(node.gate(0, x1, attended),
-                              w * x1 + (1 - w) * attended)
+    assert not torch.allclose(
+        node.gate(0, x1, attended), w * x1 + (1 - w) * attended)
 
 
 @pytest.mark.parametrize('num_levels', [2, 3, 5])

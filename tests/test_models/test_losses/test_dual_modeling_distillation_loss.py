@@ -7,8 +7,10 @@ from mmext.models import DualModelingDistillationLoss, mask_at
 
 def _unit(vector, h=4, w=4):
     """A (1, C, h, w) map holding ``vector`` at every location."""
-    return torch.tensor(vector, dtype=torch.float).view(1, -1, 1, 1).expand(
-        1, len(vector), h, w).clone()
+    return torch.tensor(
+        vector, dtype=torch.float).view(1, -1, 1,
+                                        1).expand(1, len(vector), h,
+                                                  w).clone()
 
 
 def test_hand_made_cases():
@@ -41,8 +43,8 @@ def test_hand_made_cases():
 
 
 def test_sums_scales_and_images_and_weights():
-    loss = DualModelingDistillationLoss(normality_weight=2.0,
-                                        abnormality_weight=0.5)
+    loss = DualModelingDistillationLoss(
+        normality_weight=2.0, abnormality_weight=0.5)
     teacher = torch.cat([_unit([1.0, 0.0]), _unit([0.0, 1.0])])
     student = torch.cat([_unit([-1.0, 0.0]), _unit([0.0, 1.0])])
     masks = torch.zeros(2, 1, 4, 4)

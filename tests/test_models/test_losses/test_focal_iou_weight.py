@@ -15,8 +15,8 @@ def test_weight_curve_matches_the_formula():
     fiou = FocalIoUWeight()
     ious = torch.tensor([0., 0.5, 0.9])
     weights = fiou(ious)
-    assert weights.tolist() == pytest.approx([expected(u) for u in
-                                              (0., 0.5, 0.9)], rel=1e-5)
+    assert weights.tolist() == pytest.approx(
+        [expected(u) for u in (0., 0.5, 0.9)], rel=1e-5)
     assert weights.tolist() == pytest.approx([0.5, 0.565, 1.199], abs=1e-3)
 
 
@@ -33,8 +33,8 @@ def test_reweight_touches_valid_negatives_only():
     label_weights = torch.tensor([1., 1., 1., 0., 1.])
     negatives = torch.tensor([True, True, False, True, True])
     out = fiou.reweight(label_weights, negatives, pred, gt)
-    assert out.tolist() == pytest.approx(
-        [expected(0.5), 0.5, 1., 0., 1.], rel=1e-5)
+    assert out.tolist() == pytest.approx([expected(0.5), 0.5, 1., 0., 1.],
+                                         rel=1e-5)
 
 
 def test_no_annotation_gives_the_bias():

@@ -43,8 +43,8 @@ def test_invalid_proposals_bags_and_weights():
     # Only the first proposal: bag score = its probabilities.
     loss = MILLoss('bce')(cls_prob, ins_logits, labels,
                           torch.tensor([[True, False]]))
-    assert loss.item() == pytest.approx(-math.log(0.8) - math.log(0.8),
-                                        rel=1e-5)
+    assert loss.item() == pytest.approx(
+        -math.log(0.8) - math.log(0.8), rel=1e-5)
     # A second bag without valid proposals adds nothing and is not counted.
     two = [torch.cat([t, t]) for t in (cls_prob, ins_logits, labels)]
     mask = torch.tensor([[True, True], [False, False]])

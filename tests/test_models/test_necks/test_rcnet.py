@@ -43,8 +43,13 @@ def test_extra_levels_pad_before_the_conv_and_norm(h, w):
     extra 1x1 conv + BN, then 2x2 max-pooled; in training mode the padded
     row enters BN's batch statistics."""
     torch.manual_seed(0)
-    neck = RCNet(IN_CHANNELS, 16, 5, start_level=1, add_extra_convs=True,
-                 norm_cfg=dict(type='BN')).train()
+    neck = RCNet(
+        IN_CHANNELS,
+        16,
+        5,
+        start_level=1,
+        add_extra_convs=True,
+        norm_cfg=dict(type='BN')).train()
     top = torch.randn(2, 16, h, w)
     feats = [top]
     neck._add_extra_levels(feats)
@@ -86,8 +91,9 @@ def test_same_interface_as_fpn():
     # FCOS' and Faster R-CNN's FPN settings too
     MODELS.build(dict(fpn_cfg, type='RCNet', relu_before_extra_convs=True))
     faster = MODELS.build(
-        dict(type='RCNet', in_channels=IN_CHANNELS, out_channels=16,
-             num_outs=5))
+        dict(
+            type='RCNet', in_channels=IN_CHANNELS, out_channels=16,
+            num_outs=5))
     assert len(faster(feats)) == 5 and len(faster.extra_convs) == 0
     # end_level is inclusive, as in mmdet's FPN
     cut = dict(fpn_cfg, add_extra_convs=False, end_level=2, num_outs=2)
@@ -98,27 +104,36 @@ def test_same_interface_as_fpn():
 def test_disabled_parts_give_the_documented_reduced_network():
     torch.manual_seed(0)
     feats = backbone_feats(64, 96)
-    plain = RCNet(IN_CHANNELS, 16, 5, start_level=1, add_extra_convs=True,
-                  use_revfp=False, use_csn=False)
+    plain = RCNet(
+        IN_CHANNELS,
+        16,
+        5,
+        start_level=1,
+        add_extra_convs=True,
+        use_revfp=False,
+        use_csn=False)
     plain.init_weights()
     assert plain.revfp is None and plain.csn is None
     # the reduced network is FPN: top-down nearest upsampling + 3x3 convs
-    laterals = [conv(feats[1 + i]) for i, conv in
-                enumerate(plain.lateral_convs)]
+    laterals = [
+        conv(feats[1 + i]) for i, conv in enumerate(plain.lateral_convs)
+    ]
     for conv in plain.extra_convs:
-        laterals.append(torch.nn.functional.max_pool2d(
-            conv(laterals[-1]), 2, 2, ceil_mode=True))
+        laterals.append(
+            torch.nn.functional.max_pool2d(
+                conv(laterals[-1]), 2, 2, ceil_mode=True))
     merged = [laterals[-1]]
     for lateral in laterals[-2::-1]:
-        merged.insert(0, lateral + torch.nn.functional.interpolate(
-            merged[0], size=lateral.shape[-2:], mode='nearest'))
+        merged.insert(
+            0, lateral + torch.nn.functional.interpolate(
+                merged[0], size=lateral.shape[-2:], mode='nearest'))
     expected = [conv(x) for conv, x in zip(plain.fpn_convs, merged)]
     for out, ref in zip(plain(feats), expected):
         torch.testing.assert_close(out, ref)
 
     # RevFP alone: CSN's output is exactly RevFP's
-    revfp_only = RCNet(IN_CHANNELS, 16, 5, start_level=1,
-                       add_extra_convs=True, use_csn=False)
+    revfp_only = RCNet(
+        IN_CHANNELS, 16, 5, start_level=1, add_extra_convs=True, use_csn=False)
     full = RCNet(IN_CHANNELS, 16, 5, start_level=1, add_extra_convs=True)
     full.load_state_dict(revfp_only.state_dict(), strict=False)
     lat = [c(feats[1 + i]) for i, c in enumerate(full.lateral_convs)]
@@ -132,9 +147,13 @@ def test_disabled_parts_give_the_documented_reduced_network():
 def test_parameter_count_matches_the_authors_neck():
     """RetinaNet-R50 neck with BN: the authors' RCFPN has 7.67M parameters
     (6.67M with plain fusion convs); FPN has 8.00M."""
-    cfg = dict(in_channels=[256, 512, 1024, 2048], out_channels=256,
-               start_level=1, add_extra_convs='on_input', num_outs=5,
-               norm_cfg=dict(type='BN'))
+    cfg = dict(
+        in_channels=[256, 512, 1024, 2048],
+        out_channels=256,
+        start_level=1,
+        add_extra_convs='on_input',
+        num_outs=5,
+        norm_cfg=dict(type='BN'))
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     assert round(count(RCNet(**cfg)) / 1e6, 2) == 7.67
     assert round(count(RCNet(**cfg, fusion_conv_cfg=None)) / 1e6, 2) == 6.67
@@ -142,8 +161,9 @@ def test_parameter_count_matches_the_authors_neck():
 
 def test_mismatched_in_channels_is_a_clear_error():
     neck = RCNet([8, 16, 32, 32], 16, 4)
-    with pytest.raises(ValueError,
-                       match=r'in_channels\[3\]=32, but input level 3 has 64'):
+    with pytest.raises(
+            ValueError,
+            match=r'in_channels\[3\]=32, but input level 3 has 64'):
         neck(backbone_feats(64, 64))
     with pytest.raises(ValueError, match='got 3 input levels'):
         neck(backbone_feats(64, 64)[:3])

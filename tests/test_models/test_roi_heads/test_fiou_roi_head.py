@@ -109,8 +109,8 @@ def test_refined_box_uses_the_top_foreground_class():
     bbox_pred[1, 0:4] = torch.tensor([0., 0., 1., 0.])  # class 0: widen
     refined = head.refined_bboxes(rois, cls_score, bbox_pred)
     coder = head.bbox_head.bbox_coder
-    assert torch.allclose(
-        refined[0], coder.decode(rois[:1, 1:], bbox_pred[:1, 8:])[0])
-    assert torch.allclose(
-        refined[1], coder.decode(rois[1:, 1:], bbox_pred[1:, :4])[0])
+    assert torch.allclose(refined[0],
+                          coder.decode(rois[:1, 1:], bbox_pred[:1, 8:])[0])
+    assert torch.allclose(refined[1],
+                          coder.decode(rois[1:, 1:], bbox_pred[1:, :4])[0])
     assert refined[0, 0] > 0  # moved right

@@ -81,8 +81,9 @@ def test_refine_shapes():
     # The score is the bag's class-times-instance score weighted by the SISD
     # confidence (the authors' dynamic_weight in EP2BplusHead / merge_box).
     iou_pred = state['iou_pred']
-    low, high = iou_pred.min(1, keepdim=True)[0], iou_pred.max(1,
-                                                               keepdim=True)[0]
+    low, high = iou_pred.min(
+        1, keepdim=True)[0], iou_pred.max(
+            1, keepdim=True)[0]
     confidence = (iou_pred - low) / (high - low)
     instance = state['second_ins'].softmax(dim=1)
     index = torch.arange(3)
@@ -101,8 +102,10 @@ def test_spsd_target_is_the_noisy_box_from_each_proposal():
     torch.nn.init.zeros_(head.spsd_reg.weight)
     torch.nn.init.zeros_(head.spsd_reg.bias)
     # Far from the borders: every proposal is valid and none is clipped.
-    data = [sample([[24., 24., 40., 40.]], [0], img_shape=(64, 64)),
-            sample([], [])]
+    data = [
+        sample([[24., 24., 40., 40.]], [0], img_shape=(64, 64)),
+        sample([], [])
+    ]
     losses = head.loss(features(), data)
     total, count = 0., 0
     scales = (1., 1.2, 1.3, 0.8, 0.7)
@@ -186,10 +189,12 @@ def test_batch_without_boxes():
     assert refined.shape == (0, 4) and scores.shape == (0, ) and not state
 
 
-@pytest.mark.parametrize('boxes', [
-    [[30., 30., 30.4, 30.3]],  # a single tiny box
-    [[0., 0., 12., 20.], [50., 44., 64., 64.], [60., 0., 64., 64.]],
-])
+@pytest.mark.parametrize(
+    'boxes',
+    [
+        [[30., 30., 30.4, 30.3]],  # a single tiny box
+        [[0., 0., 12., 20.], [50., 44., 64., 64.], [60., 0., 64., 64.]],
+    ])
 def test_tiny_and_border_boxes_give_finite_losses_and_boxes_in_the_image(
         boxes):
     head = make_head()
@@ -211,8 +216,10 @@ def test_predict_keeps_order_labels_and_rescales():
     x = features()
     data = batch()
     scaled = [
-        sample(d.gt_instances.bboxes.tolist(), d.gt_instances.labels.tolist(),
-               scale=0.5) for d in data
+        sample(
+            d.gt_instances.bboxes.tolist(),
+            d.gt_instances.labels.tolist(),
+            scale=0.5) for d in data
     ]
     plain = head.predict(x, data, rescale=False)
     rescaled = head.predict(x, scaled, rescale=True)
@@ -240,8 +247,10 @@ def object_features():
 
 
 def object_batch():
-    return [sample([[20., 20., 44., 44.]], [0]),
-            sample([[20., 20., 44., 44.]], [1])]
+    return [
+        sample([[20., 20., 44., 44.]], [0]),
+        sample([[20., 20., 44., 44.]], [1])
+    ]
 
 
 def train(head, loss_names, steps, lr):
@@ -264,9 +273,10 @@ def test_spsd_learns_to_regress_proposals_onto_the_box():
 
 def test_joint_training_lowers_both_mil_losses():
     head = make_head()
-    history = train(head, list(head.loss(object_features(),
-                                         object_batch())),
-                    steps=40,
-                    lr=1e-3)
+    history = train(
+        head,
+        list(head.loss(object_features(), object_batch())),
+        steps=40,
+        lr=1e-3)
     for name in ('loss_mil_first', 'loss_mil_second'):
         assert history[-1][name] < 0.8 * history[0][name], name

@@ -37,8 +37,7 @@ def test_no_annotations_or_no_detections():
     det = boxes([0, 0, 10, 10])
     empty = torch.zeros(0, 4)
     no_labels = torch.zeros(0, dtype=torch.long)
-    assert covers_annotation(det, GT_LABEL, empty, no_labels).tolist() == [
-        False
-    ]
+    assert covers_annotation(det, GT_LABEL, empty,
+                             no_labels).tolist() == [False]
     assert matches_annotation(empty, no_labels, GT, GT_LABEL,
                               0.5).shape == (0, )

@@ -10,9 +10,9 @@ from mmext.models.task_modules import (box_bags, merge_bag_topk,
 
 def cxcywh(boxes):
     return torch.stack([(boxes[..., 0] + boxes[..., 2]) / 2,
-                        (boxes[..., 1] + boxes[..., 3]) / 2,
-                        boxes[..., 2] - boxes[..., 0],
-                        boxes[..., 3] - boxes[..., 1]], dim=-1)
+                        (boxes[..., 1] + boxes[..., 3]) / 2, boxes[..., 2] -
+                        boxes[..., 0], boxes[..., 3] - boxes[..., 1]],
+                       dim=-1)
 
 
 def test_bag_geometry_hand_checked():
@@ -46,8 +46,8 @@ def test_bag_validity_is_the_share_inside_the_image():
     # At the right border: the right-shifted proposals lie half outside.
     box = torch.tensor([[80., 40., 100., 60.]])
     bags, valid = box_bags(box, (1., ), (0.5, ), (100, 100))
-    inside = bbox_overlaps(bags[0], torch.tensor([[0., 0., 100., 100.]]),
-                           mode='iof')[:, 0]
+    inside = bbox_overlaps(
+        bags[0], torch.tensor([[0., 0., 100., 100.]]), mode='iof')[:, 0]
     assert torch.equal(valid[0], inside > 0.7)
     assert valid[0].tolist() == [True, True, False, True, True]
 
@@ -94,8 +94,8 @@ def test_widen_to_min_size_keeps_centres():
 def test_widen_to_min_size_leaves_long_enough_sides_bit_for_bit():
     """A centre / size round trip would move x1 and y1 by float32 round-off
     (1.5e-6 and 4.8e-6 here); sides of at least min_size stay exact."""
-    boxes = torch.tensor([[0.1, 0.3, 100.7, 50.9],
-                          [13.37, -7.21, 211.93, 19.03],
+    boxes = torch.tensor([[0.1, 0.3, 100.7,
+                           50.9], [13.37, -7.21, 211.93, 19.03],
                           [2.3, 4.1, 2.5, 60.7]])
     widened = widen_to_min_size(boxes, 1.)
     assert torch.equal(widened[:2], boxes[:2])

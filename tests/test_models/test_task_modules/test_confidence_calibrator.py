@@ -33,8 +33,8 @@ def test_recovers_a_logistic_precision_curve():
     calibrator.observe(conf, correct)
     assert calibrator.fit()
     grid = torch.linspace(0.1, 0.9, 9)
-    assert torch.allclose(calibrator(grid), logistic_precision(grid),
-                          atol=0.03)
+    assert torch.allclose(
+        calibrator(grid), logistic_precision(grid), atol=0.03)
 
 
 def test_overconfident_detector_becomes_calibrated():
@@ -44,8 +44,8 @@ def test_overconfident_detector_becomes_calibrated():
     calibrator.observe(conf, correct)
     assert calibrator.fit()
     before = expected_calibration_error(conf.numpy(), correct.numpy())
-    after = expected_calibration_error(calibrator(conf).numpy(),
-                                       correct.numpy())
+    after = expected_calibration_error(
+        calibrator(conf).numpy(), correct.numpy())
     assert before > 0.1
     assert after < 0.03
     grid = torch.linspace(0.2, 0.8, 7)
@@ -146,7 +146,8 @@ def test_two_points_at_one_confidence_reach_the_optimum():
         correct = torch.tensor([1., 0.] * n, dtype=torch.float64)
         slope, intercept = fit_logistic(conf, correct)
         assert (slope, intercept) == pytest.approx(projection, abs=1e-3)
-        params = torch.tensor([slope, intercept], dtype=torch.float64,
+        params = torch.tensor([slope, intercept],
+                              dtype=torch.float64,
                               requires_grad=True)
         value = objective(conf, correct, *params)
         grad, = torch.autograd.grad(value, params)
@@ -193,7 +194,8 @@ def test_fit_is_the_optimum_of_its_objective(case):
     assert math.isfinite(slope) and math.isfinite(intercept)
     reference = minimize(
         lambda w: float(objective(conf, correct, *w)), [1., 0.],
-        bounds=[(0, None), (None, None)], method='L-BFGS-B',
+        bounds=[(0, None), (None, None)],
+        method='L-BFGS-B',
         options=dict(ftol=1e-15, gtol=1e-12, maxiter=10000))
     ours = float(objective(conf, correct, slope, intercept))
     assert ours <= reference.fun + 1e-9
@@ -209,8 +211,9 @@ def test_agrees_with_scikit_learn_on_spread_out_data():
     sk = linear_model.LogisticRegression(C=1e8, tol=1e-12, max_iter=10000)
     sk.fit(x, correct.numpy())
     expected = (float(sk.coef_[0, 0]), float(sk.intercept_[0]))
-    assert fit_logistic(conf, correct, ridge=0.) == pytest.approx(
-        expected, abs=1e-4)
+    assert fit_logistic(
+        conf, correct, ridge=0.) == pytest.approx(
+            expected, abs=1e-4)
     slope, intercept = fit_logistic(conf, correct)
     assert 1 < slope < expected[0] and expected[1] < intercept < 0
     assert (slope, intercept) == pytest.approx(expected, abs=0.05)

@@ -6,8 +6,8 @@ from mmext.models.task_modules import PromotedPseudoLabelMiner
 
 
 def test_promotes_only_candidates_whose_score_rises_enough():
-    miner = PromotedPseudoLabelMiner(high_thr=0.9, low_thr=0.7,
-                                     promotion_thr=0.1)
+    miner = PromotedPseudoLabelMiner(
+        high_thr=0.9, low_thr=0.7, promotion_thr=0.1)
     # box:        0     1     2     3     4     5     6     7
     scores = torch.tensor([0.95, 0.85, 0.85, 0.75, 0.70, 0.65, 0.80, 0.90])
     regular = torch.tensor([0.50, 0.60, 0.80, 0.55, 0.50, 0.30, 0.80, 0.50])
@@ -27,8 +27,8 @@ def test_promotes_only_candidates_whose_score_rises_enough():
 
 
 def test_rise_must_exceed_the_threshold_strictly():
-    miner = PromotedPseudoLabelMiner(high_thr=0.9, low_thr=0.5,
-                                     promotion_thr=0.25)
+    miner = PromotedPseudoLabelMiner(
+        high_thr=0.9, low_thr=0.5, promotion_thr=0.25)
     scores = torch.tensor([0.75, 0.75])
     regular = torch.tensor([0.5, 0.49])
     mixed = torch.tensor([0.75, 0.75])

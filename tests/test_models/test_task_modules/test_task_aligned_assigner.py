@@ -24,8 +24,11 @@ def ops_version(request):
         yield request.param
 
 
-def make_case(num_gts: int, seed: int, num_classes: int = 5,
-              duplicate_priors: bool = False, degenerate: bool = False):
+def make_case(num_gts: int,
+              seed: int,
+              num_classes: int = 5,
+              duplicate_priors: bool = False,
+              degenerate: bool = False):
     """Anchors of a 5-level pyramid of a 160x224 image, decoded boxes near
     them, random scores and GTs."""
     g = torch.Generator().manual_seed(seed)
@@ -82,10 +85,10 @@ def test_same_assignment_as_mmdet(num_gts, seed, chunk):
 
 @pytest.mark.parametrize('alpha, beta', [(1, 6), (0.5, 2)])
 def test_ties_degenerate_boxes_and_other_exponents(alpha, beta):
-    pred, gt = make_case(
-        30, seed=3, duplicate_priors=True, degenerate=True)
-    result = TaskAlignedAssigner(topk=13, gt_chunk_elements=5000).assign(
-        pred, gt, alpha=alpha, beta=beta)
+    pred, gt = make_case(30, seed=3, duplicate_priors=True, degenerate=True)
+    result = TaskAlignedAssigner(
+        topk=13, gt_chunk_elements=5000).assign(
+            pred, gt, alpha=alpha, beta=beta)
     ref = MMDetTaskAlignedAssigner(topk=13).assign(
         pred, gt, alpha=alpha, beta=beta)
     assert_same(result, ref)
@@ -98,8 +101,7 @@ def test_crowded_image_many_gts_share_priors():
     pred, gt = make_case(400, seed=5)
     gt.bboxes = gt.bboxes * 0.3 + 40  # squeeze them together
     assert_same(
-        TaskAlignedAssigner(topk=13, gt_chunk_elements=20000).assign(
-            pred, gt),
+        TaskAlignedAssigner(topk=13, gt_chunk_elements=20000).assign(pred, gt),
         MMDetTaskAlignedAssigner(topk=13).assign(pred, gt))
 
 
@@ -137,8 +139,8 @@ def test_equal_iou_goes_to_the_first_gt_as_in_mmdet():
     gt = InstanceData(
         bboxes=torch.cat([gt.bboxes, gt.bboxes[[4, 1]]]),
         labels=torch.cat([gt.labels, gt.labels[[4, 1]]]))
-    result = TaskAlignedAssigner(topk=13, gt_chunk_elements=3000).assign(
-        pred, gt)
+    result = TaskAlignedAssigner(
+        topk=13, gt_chunk_elements=3000).assign(pred, gt)
     assert_same(result, MMDetTaskAlignedAssigner(topk=13).assign(pred, gt))
     assert (result.gt_inds == 5).any() and not (result.gt_inds == 7).any()
 

@@ -1,8 +1,7 @@
 from typing import Optional
 
 import torch
-from mmdet.models.task_modules.assigners import (AssignResult,
-                                                 BboxOverlaps2D)
+from mmdet.models.task_modules.assigners import AssignResult, BboxOverlaps2D
 from mmdet.models.task_modules.assigners import \
     TaskAlignedAssigner as MMDetTaskAlignedAssigner
 from mmengine.structures import InstanceData
@@ -61,8 +60,8 @@ class TaskAlignedAssigner(MMDetTaskAlignedAssigner):
                     gt_labels: Tensor, alpha: float,
                     beta: float) -> TaskAlignedCandidates:
         args = (pred_instances.bboxes, pred_instances.scores,
-                pred_instances.priors[:, :4], gt_bboxes, gt_labels,
-                self.topk, alpha, beta)
+                pred_instances.priors[:, :4], gt_bboxes, gt_labels, self.topk,
+                alpha, beta)
         if self.plain_iou:
             return task_aligned_topk(*args)
         return task_aligned_topk_pytorch(
@@ -83,8 +82,7 @@ class TaskAlignedAssigner(MMDetTaskAlignedAssigner):
         gt_bboxes, gt_labels = gt_instances.bboxes, gt_instances.labels
         num_gts, num_priors = gt_bboxes.size(0), priors.size(0)
         assigned_gt_inds = priors.new_zeros((num_priors, ), dtype=torch.long)
-        assigned_labels = priors.new_full((num_priors, ), -1,
-                                          dtype=torch.long)
+        assigned_labels = priors.new_full((num_priors, ), -1, dtype=torch.long)
         assign_metrics = priors.new_zeros((num_priors, ))
         if num_gts == 0 or num_priors == 0:
             result = AssignResult(
@@ -97,8 +95,8 @@ class TaskAlignedAssigner(MMDetTaskAlignedAssigner):
 
         cand = self._candidates(pred_instances, gt_bboxes, gt_labels, alpha,
                                 beta)
-        gt_of = torch.arange(num_gts, device=priors.device).expand_as(
-            cand.index)
+        gt_of = torch.arange(
+            num_gts, device=priors.device).expand_as(cand.index)
         pos_prior, pos_gt = cand.index[cand.is_pos], gt_of[cand.is_pos]
         pos_iou = cand.iou[cand.is_pos].to(priors.dtype)
         pos_metric = cand.metric[cand.is_pos].to(priors.dtype)
@@ -109,8 +107,7 @@ class TaskAlignedAssigner(MMDetTaskAlignedAssigner):
         max_overlaps.scatter_reduce_(0, pos_prior, pos_iou, reduce='amax')
         best = pos_iou == max_overlaps[pos_prior]
         winner = torch.full((num_priors, ), num_gts, device=priors.device)
-        winner.scatter_reduce_(
-            0, pos_prior[best], pos_gt[best], reduce='amin')
+        winner.scatter_reduce_(0, pos_prior[best], pos_gt[best], reduce='amin')
         won = best & (pos_gt == winner[pos_prior])
         assigned_gt_inds[pos_prior[won]] = pos_gt[won] + 1
         assign_metrics[pos_prior[won]] = pos_metric[won]

@@ -35,8 +35,8 @@ def covers_annotation(det_bboxes: Tensor,
     ious = box_iou(det_bboxes, gt_bboxes)
     inside_gt = box_iou(det_bboxes, gt_bboxes, mode='iof') > iof_thr
     contains_gt = box_iou(gt_bboxes, det_bboxes, mode='iof').T > iof_thr
-    duplicate = (ious > any_class_iou_thr) | (same_class & (
-        (ious > same_class_iou_thr) | inside_gt | contains_gt))
+    duplicate = (ious > any_class_iou_thr) | (
+        same_class & ((ious > same_class_iou_thr) | inside_gt | contains_gt))
     return duplicate.any(dim=1)
 
 

@@ -160,8 +160,8 @@ def fit_logistic(confidences: Tensor,
     y = correct.double()
     ones = torch.ones_like(x)
     if with_intercept:
-        slope, intercept = _newton(torch.stack([x, ones], dim=1), y,
-                                   [1., 0.], ridge).tolist()
+        slope, intercept = _newton(
+            torch.stack([x, ones], dim=1), y, [1., 0.], ridge).tolist()
     else:
         slope, intercept = float(_newton(x[:, None], y, [1.], ridge)), 0.
     if slope < 0:

@@ -18,8 +18,9 @@ def widen_to_min_size(boxes: Tensor, min_size: float = 1.) -> Tensor:
     cxcywh = torch.cat([cxcywh[..., :2], cxcywh[..., 2:].clamp(min=min_size)],
                        dim=-1)
     long_enough = boxes[..., 2:] - boxes[..., :2] >= min_size
-    return torch.where(long_enough.repeat(*[1] * (boxes.dim() - 1), 2),
-                       boxes, bbox_cxcywh_to_xyxy(cxcywh))
+    return torch.where(
+        long_enough.repeat(*[1] * (boxes.dim() - 1), 2), boxes,
+        bbox_cxcywh_to_xyxy(cxcywh))
 
 
 def box_bags(boxes: Tensor,
@@ -68,12 +69,12 @@ def box_bags(boxes: Tensor,
     return bags, (inside.view(bags.shape[:2]) > min_inside)
 
 
-def random_negative_boxes(num: int,
-                          img_shape: Tuple[int, int],
-                          bags: Tensor,
-                          iou_thr: float = 0.3,
-                          generator: torch.Generator = None
-                          ) -> Tuple[Tensor, Tensor]:
+def random_negative_boxes(
+        num: int,
+        img_shape: Tuple[int, int],
+        bags: Tensor,
+        iou_thr: float = 0.3,
+        generator: torch.Generator = None) -> Tuple[Tensor, Tensor]:
     """Random background boxes for an image, SSD-Det's negative bag.
 
     Corners are drawn uniformly over the image enlarged by 20% to the top
