@@ -1,38 +1,13 @@
-import os.path as osp
-import subprocess
-import sys
-
 import pytest
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def run_tool(*args: str,
-             cwd: str = REPO_ROOT,
-             check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``python <args>`` from the repository root, capturing output."""
-    proc = subprocess.run([sys.executable, *args],
-                          cwd=cwd,
-                          capture_output=True,
-                          text=True,
-                          timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f'{" ".join(args)} failed '
-                             f'({proc.returncode}):\n{proc.stdout}\n'
-                             f'{proc.stderr[-6000:]}')
-    return proc
+from mmext.testing import write_small_demo_sets
 
 
 @pytest.fixture(scope='session')
 def demo_sets(tmp_path_factory) -> dict:
     """Small copies of the embedded demo sets (detection, anomaly), written
     by the real tool."""
-    root = tmp_path_factory.mktemp('demo')
-    roots = dict(det=str(root / 'demo_det'), ad=str(root / 'demo_ad'))
-    run_tool('tools/misc/make_demo_data.py', '--out-dir', roots['det'],
-             '--num-train', '24', '--num-val', '8', '--ad-out-dir',
-             roots['ad'], '--ad-num-train', '16', '--ad-num-test', '4')
-    return roots
+    return write_small_demo_sets(str(tmp_path_factory.mktemp('demo')))
 
 
 @pytest.fixture(scope='session')

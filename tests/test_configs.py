@@ -11,8 +11,8 @@ from mmengine.registry import init_default_scope
 
 from mmext.engine.runner import MMExtRunner
 from mmext.registry import MODELS, RUNNERS
+from mmext.testing import REPO_ROOT
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     osp.relpath(p, REPO_ROOT)
     for p in glob.glob(osp.join(REPO_ROOT, 'configs', '*', '*.py'))
@@ -56,7 +56,7 @@ def test_readme_downstream_config_passes_the_data_checks(
     import re
 
     from mmext.utils import check_data_before_run, check_dataset_paths
-    with open(osp.join(osp.dirname(osp.dirname(__file__)), 'README.md')) as f:
+    with open(osp.join(REPO_ROOT, 'README.md')) as f:
         snippet = re.search(
             r'```python\n(# my_project/configs/my_atss.py.*?)'
             r'```', f.read(), re.S).group(1)
@@ -115,7 +115,7 @@ def test_metafiles_list_every_config_mim_can_find():
     """``mim search mmext`` reads model-index.yml and the metafiles it
     imports: each names an existing config, and every config is listed."""
     import yaml
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    root = REPO_ROOT
     with open(osp.join(root, 'model-index.yml')) as f:
         imports = yaml.safe_load(f)['Import']
     assert sorted(imports) == sorted(

@@ -1,4 +1,4 @@
-from conftest import run_tool
+from mmext.testing import run_tool
 
 
 def test_benchmark_prints_retinanet_and_calibrated_teacher_columns():

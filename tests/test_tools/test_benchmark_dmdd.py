@@ -1,6 +1,6 @@
 import re
 
-from conftest import run_tool
+from mmext.testing import run_tool
 
 
 def test_benchmark_prints_deeplab_and_dmdd_rows_and_metric_time():

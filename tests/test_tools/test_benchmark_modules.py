@@ -1,4 +1,4 @@
-from conftest import run_tool
+from mmext.testing import run_tool
 
 
 def table_rows(stdout: str) -> list:

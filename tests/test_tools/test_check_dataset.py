@@ -6,7 +6,8 @@ import shutil
 
 import cv2
 import torch
-from conftest import run_tool
+
+from mmext.testing import run_tool
 
 CONFIG = """
 _base_ = 'mmext::demo/atss_r18_fpn_10e_demo.py'

@@ -13,8 +13,9 @@ import subprocess
 
 import pytest
 import torch
-from conftest import REPO_ROOT, run_tool
 from test_exact_resume import CONFIGS, end_state
+
+from mmext.testing import REPO_ROOT, run_tool
 
 PROBE = """
 custom_imports = dict(imports=['mmext', 'dist_probe'],

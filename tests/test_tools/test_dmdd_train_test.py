@@ -7,7 +7,8 @@ import re
 import shutil
 
 import cv2
-from conftest import run_tool
+
+from mmext.testing import run_tool
 
 SMALL_DMDD = """
 _base_ = 'mmext::dmdd/dmdd_r18_800it_demo-brick.py'

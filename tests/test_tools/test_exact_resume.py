@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 import torch
-from conftest import run_tool
+
+from mmext.testing import run_tool
 
 COMMON = """
 val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,

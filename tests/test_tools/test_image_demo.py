@@ -7,12 +7,12 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import run_tool
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmext.datasets import DemoDetDataset
 from mmext.registry import MODELS
+from mmext.testing import run_tool
 
 DET_CONFIG = 'configs/demo/atss_r18_fpn_10e_demo.py'
 AD_CONFIG = 'configs/dmdd/dmdd_r18_800it_demo-brick.py'

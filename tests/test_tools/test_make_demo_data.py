@@ -5,9 +5,9 @@ import os.path as osp
 
 import cv2
 import numpy as np
-from conftest import run_tool
 
 from mmext.datasets import DemoDetDataset
+from mmext.testing import run_tool
 
 
 def _digest(root: str) -> str:

@@ -6,7 +6,8 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, run_tool
+
+from mmext.testing import REPO_ROOT, run_tool
 
 TOOL = 'tools/dataset_converters/make_noisy_coco.py'
 spec = importlib.util.spec_from_file_location('make_noisy_coco',

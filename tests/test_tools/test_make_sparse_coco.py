@@ -3,7 +3,8 @@ never removes images, and says what it kept."""
 import json
 
 import pytest
-from conftest import run_tool
+
+from mmext.testing import run_tool
 
 TOOL = 'tools/dataset_converters/make_sparse_coco.py'
 

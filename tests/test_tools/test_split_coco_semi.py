@@ -2,7 +2,7 @@
 import json
 import os.path as osp
 
-from conftest import run_tool
+from mmext.testing import run_tool
 
 TOOL = 'tools/dataset_converters/split_coco_semi.py'
 

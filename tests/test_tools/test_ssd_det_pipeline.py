@@ -8,10 +8,10 @@ import textwrap
 
 import pytest
 import torch
-from conftest import REPO_ROOT, run_tool
 from mmengine.config import Config
 
 from mmext.registry import DATASETS
+from mmext.testing import REPO_ROOT, run_tool
 from mmext.utils import register_all_modules
 
 SSD_DET = """

@@ -7,7 +7,8 @@ import textwrap
 
 import pytest
 import torch
-from conftest import run_tool
+
+from mmext.testing import run_tool
 
 # A downstream project's config: inherits mmext's demo, shrinks it for tests.
 # No random flip, so that a resumed run must match an uninterrupted one.

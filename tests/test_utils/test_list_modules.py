@@ -1,7 +1,6 @@
 import re
 
-from conftest import REPO_ROOT, run_tool
-
+from mmext.testing import REPO_ROOT, run_tool
 from mmext.utils import list_modules
 
 

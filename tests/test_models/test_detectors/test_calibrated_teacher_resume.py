@@ -1,32 +1,26 @@
 """Training a CalibratedTeacher for real: the calibrator is refitted on
 schedule, saved in checkpoints and restored by --resume; the calibration
 report tool reads such a checkpoint."""
-import copy
 import json
 import os.path as osp
 
 import pytest
 import torch
-from conftest import run_tool
 from mmengine.config import Config
-from mmengine.hooks import Hook
 
-from mmext.utils import build_runner
+from mmext.testing import StartStateRecorder, run_tool, train_recording
 
 CONFIG = ('configs/calibrated_teacher/'
           'calibrated-teacher_retinanet_r18_fpn_400it_demo-sparse-extreme.py')
 
 
-class Recorder(Hook):
+class Recorder(StartStateRecorder):
     """Keeps the model state at train start and the calibrator's fit count
     after each iteration."""
 
     def __init__(self):
-        self.start_state = None
+        super().__init__()
         self.num_fits = {}
-
-    def before_train(self, runner):
-        self.start_state = copy.deepcopy(runner.model.state_dict())
 
     def after_train_iter(self,
                          runner,
@@ -68,11 +62,7 @@ def make_cfg(data_root, work_dir, resume_from=None):
 
 
 def train(cfg) -> Recorder:
-    runner = build_runner(cfg)
-    recorder = Recorder()
-    runner.register_hook(recorder)
-    runner.train()
-    return recorder
+    return train_recording(cfg, Recorder())
 
 
 @pytest.fixture(scope='module')

@@ -1,30 +1,24 @@
 """Resuming MixTeacher training restores teacher, student, the EMA state and
 the data sampler's position; tools/test.py evaluates teacher or student."""
-import copy
 import os.path as osp
 import pickle
 
 import pytest
 import torch
-from conftest import run_tool
 from mmengine.config import Config
-from mmengine.hooks import Hook
 
-from mmext.utils import build_runner
+from mmext.testing import StartStateRecorder, run_tool, train_recording
 
 CONFIG = ('configs/mixteacher/'
           'mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py')
 
 
-class Recorder(Hook):
+class Recorder(StartStateRecorder):
     """Keeps the images of each iteration and the weights at train start."""
 
     def __init__(self):
+        super().__init__()
         self.images = {}
-        self.start_state = None
-
-    def before_train(self, runner):
-        self.start_state = copy.deepcopy(runner.model.state_dict())
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         self.images[runner.iter] = [
@@ -69,11 +63,7 @@ def make_cfg(data_root, split_dir, work_dir, resume_from=None):
 
 
 def train(cfg) -> Recorder:
-    runner = build_runner(cfg)
-    recorder = Recorder()
-    runner.register_hook(recorder)
-    runner.train()
-    return recorder
+    return train_recording(cfg, Recorder())
 
 
 def test_resume_restores_teacher_student_ema_and_sampler(

@@ -8,6 +8,7 @@ from mmengine.structures import InstanceData
 from mmext.models.task_modules import TaskAlignedAssigner
 from mmext.ops import compiled_ops_available, compiled_ops_disabled
 from mmext.registry import TASK_UTILS
+from mmext.testing import REPO_ROOT
 
 
 @pytest.fixture(autouse=True, params=['compiled', 'pytorch'])
@@ -159,8 +160,7 @@ def test_tood_configs_use_mmext_head_and_assigner(config):
 
     from mmext.models.dense_heads import TOODHead
     from mmext.registry import MODELS
-    root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(__file__))))
-    cfg = Config.fromfile(osp.join(root, 'configs', config))
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', config))
     init_default_scope(cfg.default_scope)
     model = MODELS.build(cfg.model)
     assert type(model.bbox_head) is TOODHead
