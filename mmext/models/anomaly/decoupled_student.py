@@ -10,11 +10,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmext.registry import MODELS
-
-# DeSTSeg's initialisation of its student's and segmentation network's
-# convolutions (BN layers keep PyTorch's ones and zeros).
-DESTSEG_CONV_INIT = dict(
-    type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu')
+from ..utils import DESTSEG_CONV_INIT
 
 
 @MODELS.register_module()

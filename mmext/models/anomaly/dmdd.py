@@ -10,7 +10,7 @@ from mmseg.structures import SegDataSample
 from torch import Tensor
 
 from mmext.registry import MODELS
-from ..losses import mask_at
+from ..utils import mask_at
 
 
 @MODELS.register_module()

@@ -10,7 +10,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmext.registry import MODELS
-from .decoupled_student import DESTSEG_CONV_INIT
+from ..utils import DESTSEG_CONV_INIT
 
 
 def _resize(x: Tensor, size: Tuple[int, int]) -> Tensor:
@@ -31,10 +31,11 @@ class MultiPerceptionSegHead(BaseModule):
     then spatial attention computed from the anomaly maps together with the
     features' channel mean and max (CBAM-style, 7x7). The attended features
     go through DeSTSeg's segmentation layers: two basic blocks to
-    ``channels``, then an ASPP head (mmseg's ``ASPPHead``: image pooling and
-    dilations 1, 6, 12, 18, a 3x3 bottleneck, a 1x1 classifier) to one
-    logit per location. The attention design is our reading of "multiple
-    attention" (the paper's figure details were not available to us).
+    ``channels``, then a decoder (``decoder``; by default mmseg's
+    ``ASPPHead``: image pooling and dilations 1, 6, 12, 18, a 3x3
+    bottleneck, a 1x1 classifier) to one logit per location. The attention
+    design is our reading of "multiple attention" (the paper's figure
+    details were not available to us).
 
     Args:
         in_channels (Sequence[int]): The teacher's channels, shallow first.
@@ -42,7 +43,11 @@ class MultiPerceptionSegHead(BaseModule):
         reduction (int): Channel-attention reduction ratio. Defaults to 16.
         spatial_kernel (int): Spatial-attention kernel. Defaults to 7.
         norm_cfg (dict): Normalisation layers. Defaults to BN.
-        dilations (Sequence[int]): ASPP dilations. Defaults to DeepLab's.
+        decoder (dict): The decoder after the segmentation layers, an mmseg
+            decode head; its ``in_channels`` / ``channels`` are
+            ``channels``, it predicts one class (threshold 0.5) and takes
+            ``norm_cfg`` unless it sets its own. Defaults to DeSTSeg's ASPP
+            head (DeepLab's dilations, no dropout).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -52,7 +57,10 @@ class MultiPerceptionSegHead(BaseModule):
                  reduction: int = 16,
                  spatial_kernel: int = 7,
                  norm_cfg: ConfigType = dict(type='BN'),
-                 dilations: Sequence[int] = (1, 6, 12, 18),
+                 decoder: ConfigType = dict(
+                     type='mmseg.ASPPHead',
+                     dilations=(1, 6, 12, 18),
+                     dropout_ratio=0.0),
                  init_cfg: OptMultiConfig = DESTSEG_CONV_INIT) -> None:
         super().__init__(init_cfg=init_cfg)
         fused = 2 * sum(in_channels)
@@ -67,16 +75,14 @@ class MultiPerceptionSegHead(BaseModule):
                 num_maps + 2, 1, spatial_kernel, padding=spatial_kernel // 2),
             nn.Sigmoid())
         self.fuse = ResLayer(BasicBlock, fused, channels, 2, norm_cfg=norm_cfg)
-        self.decode = MODELS.build(
-            dict(
-                type='mmseg.ASPPHead',
-                in_channels=channels,
-                channels=channels,
-                dilations=dilations,
-                num_classes=1,
-                threshold=0.5,
-                dropout_ratio=0.0,
-                norm_cfg=norm_cfg))
+        decoder = dict(
+            decoder,
+            in_channels=channels,
+            channels=channels,
+            num_classes=1,
+            threshold=0.5)
+        decoder.setdefault('norm_cfg', norm_cfg)
+        self.decode = MODELS.build(decoder)
 
     @staticmethod
     def discrepancies(

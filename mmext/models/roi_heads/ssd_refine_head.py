@@ -12,10 +12,8 @@ from torch import Tensor, nn
 
 from mmext.ops import box_iou
 from mmext.registry import MODELS, TASK_UTILS
-from ..losses import instance_weights
-from ..task_modules.prior_generators import (box_bags, merge_bag_topk,
-                                             random_negative_boxes,
-                                             widen_to_min_size)
+from ..utils import (box_bags, instance_weights, merge_bag_topk,
+                     random_negative_boxes, widen_to_min_size)
 
 
 def _fc_stack(in_channels: int, channels: int, num: int) -> nn.Sequential:

@@ -1,4 +1,3 @@
 from .assigners import *  # noqa: F401,F403
 from .calibration import *  # noqa: F401,F403
-from .prior_generators import *  # noqa: F401,F403
 from .pseudo_label import *  # noqa: F401,F403

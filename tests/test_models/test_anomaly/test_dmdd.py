@@ -224,7 +224,7 @@ def test_focal_loss_is_the_binary_focal_loss_of_the_mask():
     loss of logits against the anomaly mask."""
     from mmdet.models.losses.focal_loss import py_sigmoid_focal_loss
 
-    from mmext.models.losses.dual_modeling_distillation_loss import mask_at
+    from mmext.models.utils import mask_at
     torch.manual_seed(0)
     model = build_model(distill_iters=0)
     model.train()

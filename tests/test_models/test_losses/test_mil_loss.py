@@ -4,7 +4,8 @@ import math
 import pytest
 import torch
 
-from mmext.models.losses import MILLoss, instance_weights
+from mmext.models.losses import MILLoss
+from mmext.models.utils import instance_weights
 
 
 def test_instance_weights_softmax_over_valid_proposals():

@@ -3,9 +3,8 @@ import pytest
 import torch
 from mmdet.structures.bbox import bbox_overlaps
 
-from mmext.models.task_modules import (box_bags, merge_bag_topk,
-                                       random_negative_boxes,
-                                       widen_to_min_size)
+from mmext.models.utils import (box_bags, merge_bag_topk,
+                                random_negative_boxes, widen_to_min_size)
 
 
 def cxcywh(boxes):

@@ -1,0 +1,12 @@
+"""Functions and constants shared by mmext's models (no registered
+modules)."""
+from .anomaly_mask import mask_at
+from .box_bag import (box_bags, merge_bag_topk, random_negative_boxes,
+                      widen_to_min_size)
+from .destseg_init import DESTSEG_CONV_INIT
+from .mil import instance_weights
+
+__all__ = [
+    'DESTSEG_CONV_INIT', 'box_bags', 'instance_weights', 'mask_at',
+    'merge_bag_topk', 'random_negative_boxes', 'widen_to_min_size'
+]
