@@ -5,7 +5,8 @@
 # iterations as the Calibrated Teacher demo, so the two mAPs compare.
 _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
-    '../_base_/datasets/demo_det.py', '../_base_/default_runtime.py'
+    '../_base_/datasets/demo_det.py',
+    '../_base_/schedules/demo_adamw_500it.py'
 ]
 
 model = dict(
@@ -35,15 +36,10 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(ann_file=sparse_ann_file))
 
+# The demo schedule, 400 iterations at twice the learning rate.
 max_iters = 400
-train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
-    clip_grad=dict(max_norm=10, norm_type=2))
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+optim_wrapper = dict(optimizer=dict(lr=2e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=40),
     dict(
@@ -53,9 +49,3 @@ param_scheduler = [
         end=max_iters,
         eta_min_ratio=0.05)
 ]
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=200,
-        max_keep_ckpts=1))
-log_processor = dict(by_epoch=False, window_size=20)

@@ -4,7 +4,8 @@
 # the same iterations and labeled batch as the MixTeacher demo.
 _base_ = [
     'mmdet::_base_/models/faster-rcnn_r50_fpn.py',
-    '../_base_/datasets/demo_det.py', '../_base_/default_runtime.py'
+    '../_base_/datasets/demo_det.py',
+    '../_base_/schedules/demo_adamw_500it.py'
 ]
 
 model = dict(
@@ -43,32 +44,3 @@ train_dataloader = dict(
     batch_size=labeled_batch_size,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(ann_file=semi_ann_file))
-
-max_iters = 500
-train_cfg = dict(
-    type='IterBasedTrainLoop',
-    max_iters=max_iters,
-    val_interval=max_iters)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
-    clip_grad=dict(max_norm=10, norm_type=2))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(
-        type='CosineAnnealingLR',
-        by_epoch=False,
-        begin=0,
-        end=max_iters,
-        eta_min_ratio=0.05)
-]
-
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=200,
-        max_keep_ckpts=1))
-log_processor = dict(by_epoch=False, window_size=20)
