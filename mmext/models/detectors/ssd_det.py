@@ -28,6 +28,4 @@ class SSDDet(SingleStageDetector):
         x = self.extract_feat(batch_inputs)
         boxes, labels, img_shapes = self.bbox_head.unpack_boxes(
             batch_data_samples)
-        refined, scores, _ = self.bbox_head.refine(x, boxes, labels,
-                                                   img_shapes)
-        return refined, scores
+        return self.bbox_head.refine_boxes(x, boxes, labels, img_shapes)

@@ -1,4 +1,4 @@
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from mmdet.models.losses.gfocal_loss import quality_focal_loss_with_prob
@@ -24,6 +24,55 @@ def _fc_stack(in_channels: int, channels: int, num: int) -> nn.Sequential:
             nn.ReLU(inplace=True)
         ]
     return nn.Sequential(*layers)
+
+
+class ProposalBags(NamedTuple):
+    """Step 1: the widened noisy boxes ``(G, 4)``, their labels ``(G, )``,
+    bags ``(G, N, 4)`` with valid proposals ``(G, N)``, boxes per image."""
+    noisy: Tensor
+    labels: Tensor
+    bags: Tensor
+    valid: Tensor
+    num_boxes: List[int]
+
+
+class SPSDOutput(NamedTuple):
+    """Step 2: regression deltas ``(G N, 4)`` onto the noisy boxes and the
+    regressed (detached) bag ``(G, N, 4)``."""
+    deltas: Tensor
+    bags: Tensor
+
+
+class FirstStage(NamedTuple):
+    """Step 3, first stage: class probabilities ``(G, N, C + 1)``, instance
+    logits, first pseudo boxes ``(G, 4)``, bag scores ``(G, )``, cascade
+    deltas ``(G N, 4)`` and the second stage's bag ``(G, N, 4)``."""
+    cls: Tensor
+    ins: Tensor
+    boxes: Tensor
+    bag_scores: Tensor
+    cascade_deltas: Tensor
+    bags: Tensor
+
+
+class SecondStage(NamedTuple):
+    """Steps 3-4, second stage and SISD: class probabilities ``(G, N, C)``,
+    instance logits, valid proposals (all), predicted IoUs ``(G, N)``, the
+    refined boxes ``(G, 4)`` and their scores ``(G, )``."""
+    cls: Tensor
+    ins: Tensor
+    valid: Tensor
+    iou_pred: Tensor
+    boxes: Tensor
+    bag_scores: Tensor
+
+
+class Stages(NamedTuple):
+    """Every stage's output of a refinement, in the paper's order."""
+    bags: ProposalBags
+    spsd: SPSDOutput
+    first: FirstStage
+    second: SecondStage
 
 
 @MODELS.register_module()
@@ -194,11 +243,81 @@ class SSDRefineHead(BaseModule):
             clipped.append(box.tensor)
         return widen_to_min_size(torch.cat(clipped))
 
-    def refine(
-        self, x: Tuple[Tensor], boxes: List[Tensor], labels: List[Tensor],
-        img_shapes: Sequence[Tuple[int, int]]
-    ) -> Tuple[Tensor, Tensor, Dict[str, Tensor]]:
-        """Run the refinement (steps 1-4 above) on the boxes of a batch.
+    def proposal_bags(self, boxes: List[Tensor], labels: List[Tensor],
+                      img_shapes: Sequence[Tuple[int, int]]) -> ProposalBags:
+        """Step 1: the proposal bag of every noisy box of the batch."""
+        num_boxes = [len(b) for b in boxes]
+        noisy = widen_to_min_size(torch.cat(boxes))
+        bags, valid = zip(*[
+            box_bags(b, self.scale_ratios, self.shift_ratios, shape,
+                     self.min_inside)
+            for b, shape in zip(noisy.split(num_boxes), img_shapes)
+        ])
+        return ProposalBags(noisy, torch.cat(labels), torch.cat(bags),
+                            torch.cat(valid), num_boxes)
+
+    def spsd(self, x: Tuple[Tensor], bags: ProposalBags) -> SPSDOutput:
+        """Step 2, SPSD: regress every proposal onto its noisy box; the
+        regressed proposals (detached) are the next bag."""
+        deltas = self.spsd_reg(
+            self.shared_fcs(
+                self.roi_features(x, bags.bags.split(bags.num_boxes))))
+        return SPSDOutput(deltas, self.decode(bags.bags, deltas.detach()))
+
+    def first_stage(self, x: Tuple[Tensor], bags: ProposalBags,
+                    spsd: SPSDOutput,
+                    img_shapes: Sequence[Tuple[int, int]]) -> FirstStage:
+        """Step 3, first stage: softmax MIL on the SPSD bag, its top-k merge
+        (the first pseudo box) and the cascade regression onto it, whose
+        outputs (detached) are the second stage's bag."""
+        num_gt, num_props = bags.valid.shape
+        index = torch.arange(num_gt, device=bags.noisy.device)
+        feats = self.shared_fcs(
+            self.roi_features(x, spsd.bags.split(bags.num_boxes)))
+        cls = self.first_cls(feats).view(num_gt, num_props, -1).softmax(-1)
+        ins = self.first_ins(feats).view(num_gt, num_props, -1)
+        weights = (cls * instance_weights(ins, bags.valid))[index, :,
+                                                            bags.labels]
+        boxes = self.clip(
+            merge_bag_topk(spsd.bags, weights.detach(), self.topk), img_shapes,
+            bags.num_boxes)
+        cascade_deltas = self.cascade_reg(feats)
+        return FirstStage(cls, ins, boxes,
+                          weights.detach().sum(dim=1), cascade_deltas,
+                          self.decode(spsd.bags, cascade_deltas.detach()))
+
+    def second_stage(self, x: Tuple[Tensor], bags: ProposalBags,
+                     first: FirstStage,
+                     img_shapes: Sequence[Tuple[int, int]]) -> SecondStage:
+        """Steps 3-4: sigmoid MIL on the second bag and SISD's spatial
+        confidence; the refined box merges the top-k proposals by class
+        score times confidence, its score is the bag's score weighted by the
+        confidence."""
+        num_gt, num_props = bags.valid.shape
+        index = torch.arange(num_gt, device=bags.noisy.device)
+        roi_feats = self.roi_features(x, first.bags.split(bags.num_boxes))
+        feats = self.shared_fcs(roi_feats)
+        cls = self.second_cls(feats).view(num_gt, num_props, -1).sigmoid()
+        ins = self.second_ins(feats).view(num_gt, num_props, -1)
+        sisd_feats = self.sisd_fcs(roi_feats).view(num_gt, num_props, -1)
+        sisd_feats = sisd_feats + sisd_feats.mean(dim=1, keepdim=True)
+        iou_pred = self.sisd_iou(sisd_feats).squeeze(-1)
+        low = iou_pred.min(dim=1, keepdim=True)[0]
+        high = iou_pred.max(dim=1, keepdim=True)[0]
+        confidence = (iou_pred - low) / (high - low).clamp(min=1e-6)
+        valid = bags.valid.new_ones(bags.valid.shape)
+        refined = self.clip(
+            merge_bag_topk(first.bags,
+                           (cls[index, :, bags.labels] * confidence).detach(),
+                           self.topk), img_shapes, bags.num_boxes)
+        scores = ((cls * instance_weights(ins, valid))[index, :, bags.labels] *
+                  confidence).sum(dim=1)
+        return SecondStage(cls, ins, valid, iou_pred, refined, scores.detach())
+
+    def refine(self, x: Tuple[Tensor], boxes: List[Tensor],
+               labels: List[Tensor],
+               img_shapes: Sequence[Tuple[int, int]]) -> Optional[Stages]:
+        """Run steps 1-4 above on the annotated boxes of a batch.
 
         Args:
             x (tuple[Tensor]): FPN features.
@@ -207,90 +326,35 @@ class SSDRefineHead(BaseModule):
             img_shapes (Sequence[tuple]): per image ``(height, width)``.
 
         Returns:
-            tuple: refined boxes ``(G, 4)``, bag scores ``(G, )`` and the
-            intermediate tensors the losses need (empty without boxes).
+            Stages, optional: every stage's output (``stages.second.boxes``
+            are the refined boxes); None for a batch without boxes.
         """
-        num_boxes = [len(b) for b in boxes]
-        if sum(num_boxes) == 0:
+        if sum(len(b) for b in boxes) == 0:
+            return None
+        bags = self.proposal_bags(boxes, labels, img_shapes)
+        spsd = self.spsd(x, bags)
+        first = self.first_stage(x, bags, spsd, img_shapes)
+        return Stages(bags, spsd, first,
+                      self.second_stage(x, bags, first, img_shapes))
+
+    def refine_boxes(
+            self, x: Tuple[Tensor], boxes: List[Tensor], labels: List[Tensor],
+            img_shapes: Sequence[Tuple[int, int]]) -> Tuple[Tensor, Tensor]:
+        """Refined boxes ``(G, 4)`` and their scores ``(G, )`` (empty for a
+        batch without boxes)."""
+        stages = self.refine(x, boxes, labels, img_shapes)
+        if stages is None:
             empty = x[0].new_zeros((0, 4))
-            return empty, empty[:, 0], {}
-        labels = torch.cat(labels)
-        noisy = widen_to_min_size(torch.cat(boxes))
-        bags, valid = zip(*[
-            box_bags(b, self.scale_ratios, self.shift_ratios, shape,
-                     self.min_inside)
-            for b, shape in zip(noisy.split(num_boxes), img_shapes)
-        ])
-        bags, valid = torch.cat(bags), torch.cat(valid)
-        num_gt, num_props = valid.shape
-        index = torch.arange(num_gt, device=noisy.device)
-
-        # SPSD: regress every proposal onto its noisy box.
-        spsd_deltas = self.spsd_reg(
-            self.shared_fcs(self.roi_features(x, bags.split(num_boxes))))
-        first_bags = self.decode(bags, spsd_deltas.detach())
-
-        # Interactive structure, first stage: softmax MIL.
-        feats = self.shared_fcs(
-            self.roi_features(x, first_bags.split(num_boxes)))
-        first_cls = self.first_cls(feats).view(num_gt, num_props,
-                                               -1).softmax(dim=-1)
-        first_ins = self.first_ins(feats).view(num_gt, num_props, -1)
-        first_weights = (first_cls *
-                         instance_weights(first_ins, valid))[index, :, labels]
-        first_boxes = self.clip(
-            merge_bag_topk(first_bags, first_weights.detach(), self.topk),
-            img_shapes, num_boxes)
-        first_bag_scores = first_weights.detach().sum(dim=1)
-        cascade_deltas = self.cascade_reg(feats)
-        second_bags = self.decode(first_bags, cascade_deltas.detach())
-
-        # Second stage: sigmoid MIL; SISD spatial confidence.
-        roi_feats = self.roi_features(x, second_bags.split(num_boxes))
-        feats = self.shared_fcs(roi_feats)
-        second_cls = self.second_cls(feats).view(num_gt, num_props,
-                                                 -1).sigmoid()
-        second_ins = self.second_ins(feats).view(num_gt, num_props, -1)
-        sisd_feats = self.sisd_fcs(roi_feats).view(num_gt, num_props, -1)
-        sisd_feats = sisd_feats + sisd_feats.mean(dim=1, keepdim=True)
-        iou_pred = self.sisd_iou(sisd_feats).squeeze(-1)
-        low = iou_pred.min(dim=1, keepdim=True)[0]
-        high = iou_pred.max(dim=1, keepdim=True)[0]
-        confidence = (iou_pred - low) / (high - low).clamp(min=1e-6)
-        second_valid = valid.new_ones(valid.shape)
-        class_scores = second_cls[index, :, labels]
-        refined = self.clip(
-            merge_bag_topk(second_bags, (class_scores * confidence).detach(),
-                           self.topk), img_shapes, num_boxes)
-        bag_scores = (
-            (second_cls * instance_weights(second_ins, second_valid))[index, :,
-                                                                      labels] *
-            confidence).sum(dim=1)
-        state = dict(
-            labels=labels,
-            noisy=noisy,
-            bags=bags,
-            valid=valid,
-            spsd_deltas=spsd_deltas,
-            first_bags=first_bags,
-            first_cls=first_cls,
-            first_ins=first_ins,
-            first_boxes=first_boxes,
-            first_bag_scores=first_bag_scores,
-            cascade_deltas=cascade_deltas,
-            second_bags=second_bags,
-            second_cls=second_cls,
-            second_ins=second_ins,
-            second_valid=second_valid,
-            iou_pred=iou_pred)
-        return refined, bag_scores.detach(), state
+            return empty, empty[:, 0]
+        return stages.second.boxes, stages.second.bag_scores
 
     def loss(self, x: Tuple[Tensor],
              batch_data_samples: SampleList) -> Dict[str, Tensor]:
         """Losses of SPSD, both MIL stages, the cascade regression, the
         negatives and SISD for the annotated (noisy) boxes of a batch."""
         boxes, labels, img_shapes = self.unpack_boxes(batch_data_samples)
-        if sum(len(b) for b in boxes) == 0:
+        stages = self.refine(x, boxes, labels, img_shapes)
+        if stages is None:
             # A batch without boxes: the losses of a stand-in box, times 0,
             # so that every parameter gets a (zero) gradient, as DDP needs.
             height, width = img_shapes[0]
@@ -303,43 +367,41 @@ class SSDRefineHead(BaseModule):
                 name: loss * 0
                 for name, loss in self.loss(x, batch).items()
             }
-        _, _, s = self.refine(x, boxes, labels, img_shapes)
-        num_boxes = [len(b) for b in boxes]
-        num_props = s['valid'].size(1)
+        bags, spsd, first, second = stages
+        num_props = bags.valid.size(1)
 
-        def encode(bags: Tensor, targets: Tensor) -> Tensor:
+        def encode(proposals: Tensor, targets: Tensor) -> Tensor:
             return self.bbox_coder.encode(
-                bags.reshape(-1, 4),
-                targets[:, None].expand_as(bags).reshape(-1, 4))
+                proposals.reshape(-1, 4),
+                targets[:, None].expand_as(proposals).reshape(-1, 4))
 
-        losses = dict()
-        losses['loss_spsd'] = self.loss_spsd(
-            s['spsd_deltas'],
-            encode(s['bags'], s['noisy']),
-            avg_factor=s['spsd_deltas'].size(0))
-        losses['loss_mil_first'] = self.loss_mil_first(s['first_cls'],
-                                                       s['first_ins'],
-                                                       s['labels'], s['valid'])
-        cascade_weight = s['first_bag_scores'][:, None].expand(
-            -1, num_props).reshape(-1, 1)
-        losses['loss_cascade'] = self.loss_cascade(
-            s['cascade_deltas'],
-            encode(s['first_bags'], s['first_boxes']),
-            cascade_weight,
-            avg_factor=s['cascade_deltas'].size(0))
-        losses['loss_mil_second'] = self.loss_mil_second(
-            s['second_cls'], s['second_ins'], s['labels'], s['second_valid'],
-            s['first_bag_scores'])
-        losses['loss_negative'] = self.negative_loss(
-            x, s['second_bags'].split(num_boxes), img_shapes,
-            s['first_bag_scores'])
+        cascade_weight = first.bag_scores[:, None].expand(-1,
+                                                          num_props).reshape(
+                                                              -1, 1)
         iou_target = box_iou(
-            s['second_bags'],
-            s['first_boxes'][:, None].expand_as(s['second_bags']),
+            first.bags,
+            first.boxes[:, None].expand_as(first.bags),
             aligned=True)
-        losses['loss_sisd'] = self.loss_sisd(s['iou_pred'],
-                                             (iou_target - 0.5) / 0.5)
-        return losses
+        return dict(
+            loss_spsd=self.loss_spsd(
+                spsd.deltas,
+                encode(bags.bags, bags.noisy),
+                avg_factor=spsd.deltas.size(0)),
+            loss_mil_first=self.loss_mil_first(first.cls, first.ins,
+                                               bags.labels, bags.valid),
+            loss_cascade=self.loss_cascade(
+                first.cascade_deltas,
+                encode(spsd.bags, first.boxes),
+                cascade_weight,
+                avg_factor=first.cascade_deltas.size(0)),
+            loss_mil_second=self.loss_mil_second(second.cls, second.ins,
+                                                 bags.labels, second.valid,
+                                                 first.bag_scores),
+            loss_negative=self.negative_loss(x,
+                                             first.bags.split(bags.num_boxes),
+                                             img_shapes, first.bag_scores),
+            loss_sisd=self.loss_sisd(second.iou_pred,
+                                     (iou_target - 0.5) / 0.5))
 
     def negative_loss(self, x: Tuple[Tensor], bags: Sequence[Tensor],
                       img_shapes: Sequence[Tuple[int, int]],
@@ -377,7 +439,7 @@ class SSDRefineHead(BaseModule):
         """
         boxes, labels, img_shapes = self.unpack_boxes(batch_data_samples)
         num_boxes = [len(b) for b in boxes]
-        refined, scores, _ = self.refine(x, boxes, labels, img_shapes)
+        refined, scores = self.refine_boxes(x, boxes, labels, img_shapes)
         results = []
         for box, score, label, sample in zip(
                 refined.split(num_boxes), scores.split(num_boxes), labels,

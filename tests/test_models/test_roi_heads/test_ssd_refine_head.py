@@ -66,28 +66,29 @@ def batch():
 def test_refine_shapes():
     head = make_head()
     boxes, labels, shapes = head.unpack_boxes(batch())
-    refined, scores, state = head.refine(features(), boxes, labels, shapes)
+    bags, spsd, first, second = head.refine(features(), boxes, labels, shapes)
+    refined, scores = second.boxes, second.bag_scores
     assert refined.shape == (3, 4) and scores.shape == (3, )
-    assert state['bags'].shape == (3, 125, 4)
-    assert state['first_bags'].shape == (3, 125, 4)
-    assert state['second_bags'].shape == (3, 125, 4)
-    assert state['first_cls'].shape == (3, 125, NUM_CLASSES + 1)
-    assert state['second_cls'].shape == (3, 125, NUM_CLASSES)
-    assert state['iou_pred'].shape == (3, 125)
-    assert state['first_boxes'].shape == (3, 4)
+    assert bags.bags.shape == (3, 125, 4)
+    assert spsd.bags.shape == (3, 125, 4)
+    assert first.bags.shape == (3, 125, 4)
+    assert first.cls.shape == (3, 125, NUM_CLASSES + 1)
+    assert second.cls.shape == (3, 125, NUM_CLASSES)
+    assert second.iou_pred.shape == (3, 125)
+    assert first.boxes.shape == (3, 4)
     # Softmax over C + 1 in the first stage, sigmoid in the second.
-    assert torch.allclose(state['first_cls'].sum(-1), torch.ones(3, 125))
+    assert torch.allclose(first.cls.sum(-1), torch.ones(3, 125))
     assert ((scores >= 0) & (scores <= 1)).all()
     # The score is the bag's class-times-instance score weighted by the SISD
     # confidence (the authors' dynamic_weight in EP2BplusHead / merge_box).
-    iou_pred = state['iou_pred']
+    iou_pred = second.iou_pred
     low, high = iou_pred.min(
         1, keepdim=True)[0], iou_pred.max(
             1, keepdim=True)[0]
     confidence = (iou_pred - low) / (high - low)
-    instance = state['second_ins'].softmax(dim=1)
+    instance = second.ins.softmax(dim=1)
     index = torch.arange(3)
-    expected = (state['second_cls'] * instance)[index, :, torch.cat(labels)]
+    expected = (second.cls * instance)[index, :, torch.cat(labels)]
     assert torch.allclose(scores, (expected * confidence).sum(1), atol=1e-6)
 
 
@@ -118,8 +119,8 @@ def test_spsd_target_is_the_noisy_box_from_each_proposal():
     assert losses['loss_spsd'].item() == pytest.approx(expected, rel=1e-4)
     # A zero regressor leaves the bag as it is.
     boxes, labels, shapes = head.unpack_boxes(data)
-    _, _, state = head.refine(features(), boxes, labels, shapes)
-    assert torch.allclose(state['first_bags'], state['bags'], atol=1e-4)
+    stages = head.refine(features(), boxes, labels, shapes)
+    assert torch.allclose(stages.spsd.bags, stages.bags.bags, atol=1e-4)
 
 
 def test_regressed_bags_are_not_clipped_to_the_image():
@@ -132,23 +133,23 @@ def test_regressed_bags_are_not_clipped_to_the_image():
         torch.nn.init.zeros_(layer.bias)
     data = [sample([[0., 0., 12., 20.]], [0]), sample([], [])]
     boxes, labels, shapes = head.unpack_boxes(data)
-    refined, _, state = head.refine(features(), boxes, labels, shapes)
-    assert (state['bags'] < 0).any()
-    assert torch.allclose(state['first_bags'], state['bags'], atol=1e-5)
-    assert torch.allclose(state['second_bags'], state['bags'], atol=1e-5)
-    assert (refined >= 0).all() and (state['first_boxes'] >= 0).all()
+    bags, spsd, first, second = head.refine(features(), boxes, labels, shapes)
+    assert (bags.bags < 0).any()
+    assert torch.allclose(spsd.bags, bags.bags, atol=1e-5)
+    assert torch.allclose(first.bags, bags.bags, atol=1e-5)
+    assert (second.boxes >= 0).all() and (first.boxes >= 0).all()
 
 
 def test_sisd_target_is_the_iou_with_the_first_pseudo_box():
     head = make_head()
     x = features()
     boxes, labels, shapes = head.unpack_boxes(batch())
-    _, _, state = head.refine(x, boxes, labels, shapes)
+    _, _, first, second = head.refine(x, boxes, labels, shapes)
     target = bbox_overlaps(
-        state['second_bags'],
-        state['first_boxes'][:, None].expand_as(state['second_bags']),
+        first.bags,
+        first.boxes[:, None].expand_as(first.bags),
         is_aligned=True)
-    expected = head.loss_sisd(state['iou_pred'], (target - 0.5) / 0.5)
+    expected = head.loss_sisd(second.iou_pred, (target - 0.5) / 0.5)
     losses = head.loss(x, batch())
     assert losses['loss_sisd'].item() == pytest.approx(
         expected.item(), rel=1e-4)
@@ -185,8 +186,9 @@ def test_batch_without_boxes():
     assert all(p.grad.abs().sum() == 0 for p in head.parameters())
     results = head.predict(x, empty)
     assert [len(r) for r in results] == [0, 0]
-    refined, scores, state = head.refine(x, *head.unpack_boxes(empty))
-    assert refined.shape == (0, 4) and scores.shape == (0, ) and not state
+    assert head.refine(x, *head.unpack_boxes(empty)) is None
+    refined, scores = head.refine_boxes(x, *head.unpack_boxes(empty))
+    assert refined.shape == (0, 4) and scores.shape == (0, )
 
 
 @pytest.mark.parametrize(
