@@ -13,7 +13,8 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 from .coco_json import load_coco_json
-from .dataset_paths import _is_local, leaf_datasets
+from .dataset_paths import (_is_local, config_datasets, evaluator_ann_files,
+                            leaf_datasets)
 
 # A box may stick out of its image by this much (COCO's rounding) before it
 # is reported.
@@ -149,26 +150,14 @@ def dataset_classes(dataset: ConfigDict) -> Optional[Tuple[str, ...]]:
 def coco_sources(cfg: Config) -> Iterator[Tuple[str, str, ConfigDict]]:
     """``(config key, json path, dataset config)`` of every local COCO json
     a config's datasets and evaluators read."""
-    for loader_key in ('train_dataloader', 'val_dataloader',
-                       'test_dataloader'):
-        loader = cfg.get(loader_key)
-        if not loader or 'dataset' not in loader:
-            continue
-        for key, dataset in leaf_datasets(loader['dataset'],
-                                          f'{loader_key}.dataset'):
-            ann_file = dataset.get('ann_file') or ''
-            path = osp.join(dataset.get('data_root') or '', ann_file)
-            if ann_file.endswith('.json') and _is_local(path):
-                yield f'{key}.ann_file', path, dataset
-    for evaluator_key in ('val_evaluator', 'test_evaluator'):
-        evaluators = cfg.get(evaluator_key) or []
-        if isinstance(evaluators, dict):
-            evaluators = [evaluators]
-        for i, evaluator in enumerate(evaluators):
-            path = evaluator.get('ann_file') or ''
-            if path.endswith('.json') and _is_local(path):
-                key = evaluator_key + (f'[{i}]' if len(evaluators) > 1 else '')
-                yield f'{key}.ann_file', path, ConfigDict()
+    for key, dataset in config_datasets(cfg):
+        ann_file = dataset.get('ann_file') or ''
+        path = osp.join(dataset.get('data_root') or '', ann_file)
+        if ann_file.endswith('.json') and _is_local(path):
+            yield f'{key}.ann_file', path, dataset
+    for key, path in evaluator_ann_files(cfg):
+        if path.endswith('.json') and _is_local(path):
+            yield key, path, ConfigDict()
 
 
 def check_annotations(cfg: Config) -> List[AnnotationReport]:

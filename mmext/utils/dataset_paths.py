@@ -1,5 +1,5 @@
 import os.path as osp
-from typing import Iterator, Tuple
+from typing import Iterator, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
@@ -28,6 +28,33 @@ def leaf_datasets(dataset: ConfigDict,
         yield key, dataset
 
 
+def config_datasets(
+    cfg: Config,
+    loaders: Sequence[str] = ('train_dataloader', 'val_dataloader',
+                              'test_dataloader')
+) -> Iterator[Tuple[str, ConfigDict]]:
+    """``(config key, dataset config)`` of every leaf dataset of a config's
+    dataloaders."""
+    for loader_key in loaders:
+        loader = cfg.get(loader_key)
+        if loader and 'dataset' in loader:
+            yield from leaf_datasets(loader['dataset'],
+                                     f'{loader_key}.dataset')
+
+
+def evaluator_ann_files(cfg: Config) -> Iterator[Tuple[str, str]]:
+    """``(config key, path)`` of the ``ann_file`` of every evaluator of
+    ``val_evaluator`` / ``test_evaluator``."""
+    for evaluator_key in ('val_evaluator', 'test_evaluator'):
+        evaluators = cfg.get(evaluator_key) or []
+        if isinstance(evaluators, dict):
+            evaluators = [evaluators]
+        for i, evaluator in enumerate(evaluators):
+            if evaluator.get('ann_file'):
+                key = evaluator_key + (f'[{i}]' if len(evaluators) > 1 else '')
+                yield f'{key}.ann_file', evaluator['ann_file']
+
+
 def _is_local(path: str) -> bool:
     return '://' not in path
 
@@ -44,44 +71,31 @@ def check_dataset_paths(cfg: Config) -> None:
         FileNotFoundError: naming the config key, the path as written and
             the path looked at.
     """
-    for loader_key in ('train_dataloader', 'val_dataloader',
-                       'test_dataloader'):
-        loader = cfg.get(loader_key)
-        if not loader or 'dataset' not in loader:
-            continue
-        for key, dataset in leaf_datasets(loader['dataset'],
-                                          f'{loader_key}.dataset'):
-            data_root = dataset.get('data_root') or ''
-            hint = DEMO_DATA_HINT if 'demo' in data_root else (
+    for key, dataset in config_datasets(cfg):
+        data_root = dataset.get('data_root') or ''
+        hint = DEMO_DATA_HINT if 'demo' in data_root else (
+            'Fix the path in the config or with --cfg-options.')
+        if data_root and _is_local(data_root) and not osp.isdir(data_root):
+            raise FileNotFoundError(
+                f'{key}.data_root: directory {data_root!r} does not '
+                f'exist (working directory {osp.abspath(".")!r}). {hint}')
+        ann_file = dataset.get('ann_file') or ''
+        if ann_file:
+            path = osp.join(data_root, ann_file)
+            if _is_local(path) and not osp.isfile(path):
+                raise FileNotFoundError(
+                    f'{key}.ann_file: annotation file {ann_file!r} not '
+                    f'found at {path!r}. {hint}')
+        prefix = (dataset.get('data_prefix') or {}).get('img')
+        if prefix:
+            path = osp.join(data_root, prefix)
+            if _is_local(path) and not osp.isdir(path):
+                raise FileNotFoundError(
+                    f"{key}.data_prefix['img']: image directory "
+                    f'{prefix!r} not found at {path!r}. {hint}')
+    for key, path in evaluator_ann_files(cfg):
+        if _is_local(path) and not osp.isfile(path):
+            hint = DEMO_DATA_HINT if 'demo' in path else (
                 'Fix the path in the config or with --cfg-options.')
-            if data_root and _is_local(data_root) and not osp.isdir(data_root):
-                raise FileNotFoundError(
-                    f'{key}.data_root: directory {data_root!r} does not '
-                    f'exist (working directory {osp.abspath(".")!r}). {hint}')
-            ann_file = dataset.get('ann_file') or ''
-            if ann_file:
-                path = osp.join(data_root, ann_file)
-                if _is_local(path) and not osp.isfile(path):
-                    raise FileNotFoundError(
-                        f'{key}.ann_file: annotation file {ann_file!r} not '
-                        f'found at {path!r}. {hint}')
-            prefix = (dataset.get('data_prefix') or {}).get('img')
-            if prefix:
-                path = osp.join(data_root, prefix)
-                if _is_local(path) and not osp.isdir(path):
-                    raise FileNotFoundError(
-                        f"{key}.data_prefix['img']: image directory "
-                        f'{prefix!r} not found at {path!r}. {hint}')
-    for evaluator_key in ('val_evaluator', 'test_evaluator'):
-        evaluators = cfg.get(evaluator_key) or []
-        if isinstance(evaluators, dict):
-            evaluators = [evaluators]
-        for i, evaluator in enumerate(evaluators):
-            path = evaluator.get('ann_file') or ''
-            if path and _is_local(path) and not osp.isfile(path):
-                key = evaluator_key + (f'[{i}]' if len(evaluators) > 1 else '')
-                hint = DEMO_DATA_HINT if 'demo' in path else (
-                    'Fix the path in the config or with --cfg-options.')
-                raise FileNotFoundError(
-                    f'{key}.ann_file: annotation file {path!r} not found. '
-                    f'{hint}')
+            raise FileNotFoundError(
+                f'{key}: annotation file {path!r} not found. {hint}')

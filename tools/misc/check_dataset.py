@@ -27,7 +27,7 @@ import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
 from mmext.registry import DATASETS
 from mmext.utils import (check_annotations, check_dataset_paths,
                          check_num_classes)
-from mmext.utils.dataset_paths import leaf_datasets
+from mmext.utils.dataset_paths import config_datasets
 
 SPLITS = ('train', 'val', 'test')
 
@@ -49,19 +49,12 @@ def datasets_of(cfg: Config,
                 splits: List[str]) -> Iterator[Tuple[str, ConfigDict]]:
     """Each distinct leaf dataset of the chosen dataloaders."""
     seen = set()
-    for split in splits:
-        loader = cfg.get(f'{split}_dataloader')
-        if not loader or 'dataset' not in loader:
-            continue
-        for key, dataset in leaf_datasets(loader['dataset'],
-                                          f'{split}_dataloader.dataset'):
-            identity = repr({
-                k: v
-                for k, v in dataset.items() if k != 'pipeline'
-            })
-            if identity not in seen:
-                seen.add(identity)
-                yield key, dataset
+    for key, dataset in config_datasets(
+            cfg, [f'{split}_dataloader' for split in splits]):
+        identity = repr({k: v for k, v in dataset.items() if k != 'pipeline'})
+        if identity not in seen:
+            seen.add(identity)
+            yield key, dataset
 
 
 def image_problems(key: str, dataset_cfg: ConfigDict) -> List[str]:
