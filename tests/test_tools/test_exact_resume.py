@@ -79,6 +79,7 @@ train_dataloader = dict(batch_size=2,
                         dataset=dict(data_root=data_root, ann_file=ann))
 val_evaluator = dict(ann_file=data_root + ann, clean_ann_file=None,
                      outfile='{out}/refined.json')
+test_evaluator = val_evaluator
 """ + COMMON.replace('dataset=dict(data_root=data_root)',
                      'dataset=dict(data_root=data_root, ann_file=ann)'),
     # Across the switch from distillation to segmentation (iteration 3).
