@@ -13,7 +13,7 @@ from mmengine.structures import PixelData
 from mmengine.utils import mkdir_or_exist
 from mmseg.structures import SegDataSample
 
-from mmext.visualization import AnomalyLocalVisualizer
+from mmext.visualization import check_anomaly_visualizer
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
                     '.tiff', '.webp')
@@ -69,12 +69,7 @@ class AnomalyInferencer(BaseInferencer):
             device=device,
             scope=scope,
             show_progress=show_progress)
-        if not isinstance(self.visualizer, AnomalyLocalVisualizer):
-            raise TypeError(
-                'AnomalyInferencer draws with an AnomalyLocalVisualizer; '
-                "the config's visualizer is "
-                f'{type(self.visualizer).__name__}: set visualizer = '
-                "dict(type='mmext.AnomalyLocalVisualizer')")
+        check_anomaly_visualizer(self.visualizer, 'AnomalyInferencer')
 
     def __call__(self,
                  inputs: Union[InputType, Sequence[InputType]],

@@ -13,8 +13,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 from .coco_json import load_coco_json
-from .dataset_paths import (_is_local, config_datasets, evaluator_ann_files,
-                            leaf_datasets)
+from .dataset_paths import _is_local, config_datasets, evaluator_ann_files
 
 # A box may stick out of its image by this much (COCO's rounding) before it
 # is reported.
@@ -189,12 +188,10 @@ def _num_classes_keys(node, key: str) -> Iterator[Tuple[str, int]]:
 def check_num_classes(cfg: Config) -> List[str]:
     """Each ``num_classes`` of the model must cover the training data's
     classes (else the losses fail deep inside, or labels are wrong)."""
-    loader = cfg.get('train_dataloader')
-    if not loader or 'model' not in cfg:
+    if 'model' not in cfg:
         return []
     problems = []
-    for key, dataset in leaf_datasets(loader['dataset'],
-                                      'train_dataloader.dataset'):
+    for key, dataset in config_datasets(cfg, ['train_dataloader']):
         classes = dataset_classes(dataset)
         if classes is None:
             continue

@@ -119,6 +119,16 @@ def anomaly_panel(image: np.ndarray,
     return panel
 
 
+def check_anomaly_visualizer(visualizer: Visualizer, user: str) -> None:
+    """Refuse, naming the config key, a visualizer that cannot draw anomaly
+    panels for ``user`` (the hook or the inferencer)."""
+    if not isinstance(visualizer, AnomalyLocalVisualizer):
+        raise TypeError(
+            f'{user} draws through an AnomalyLocalVisualizer; the config\'s '
+            f'visualizer is a {type(visualizer).__name__}: set visualizer = '
+            "dict(type='mmext.AnomalyLocalVisualizer', ...)")
+
+
 @VISUALIZERS.register_module()
 class AnomalyLocalVisualizer(Visualizer):
     """Draws anomaly predictions (``pred_anomaly_map``, ``pred_score`` of a

@@ -8,7 +8,7 @@ from mmengine.runner import Runner
 from mmseg.structures import SegDataSample
 
 from mmext.registry import HOOKS
-from mmext.visualization import AnomalyLocalVisualizer
+from mmext.visualization import check_anomaly_visualizer
 
 
 @HOOKS.register_module()
@@ -46,13 +46,9 @@ class AnomalyVisualizationHook(Hook):
         self.threshold = threshold
 
     def before_test(self, runner: Runner) -> None:
-        if self.draw and not isinstance(runner.visualizer,
-                                        AnomalyLocalVisualizer):
-            raise TypeError(
-                'AnomalyVisualizationHook draws through an '
-                "AnomalyLocalVisualizer; the config's visualizer is a "
-                f'{type(runner.visualizer).__name__}: set visualizer = '
-                "dict(type='mmext.AnomalyLocalVisualizer', ...)")
+        if self.draw:
+            check_anomaly_visualizer(runner.visualizer,
+                                     'AnomalyVisualizationHook')
 
     def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
                         outputs: Sequence[SegDataSample]) -> None:
