@@ -52,12 +52,13 @@ def peak_memory_mib(fn: Callable[[], None], device: str = 'cpu') -> float:
             f.write('5')  # reset the high-water mark to the current RSS
         base = _proc_status_kib('VmRSS')
         fn()
-        return (_proc_status_kib('VmHWM') - base) / 1024
+        return max(0., (_proc_status_kib('VmHWM') - base) / 1024)
     except OSError:
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         fn()
-        return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss -
-                base) / 1024
+        return max(
+            0.,
+            (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
 
 
 def step_cost(fn: Callable[[], None],
