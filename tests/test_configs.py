@@ -34,6 +34,24 @@ def test_config_builds_its_model(config):
         assert cfg.randomness.seed is not None  # --resume reads the same data
 
 
+def test_configs_name_mmext_modules_with_their_scope():
+    """Configs write ``mmext.X`` for mmext's modules (some share mmdet's
+    names: ``TOODHead``, ``TaskAlignedAssigner``, ``DetLocalVisualizer``),
+    so that a reader and a downstream config see which one is meant."""
+    import re
+
+    from mmext.utils import list_modules
+    names = {name for modules in list_modules().values() for name in modules}
+    plain = re.compile(r"""(?:type|dataset_type)\s*=\s*['"]([A-Za-z0-9]+)['"]""")
+    unscoped = [(config, name)
+                for config in glob.glob(
+                    osp.join(REPO_ROOT, 'configs', '**', '*.py'),
+                    recursive=True)
+                for name in plain.findall(open(config).read())
+                if name in names]
+    assert unscoped == []
+
+
 def test_downstream_config_inherits_with_mmext_prefix(tmp_path):
     import mmext
     config = tmp_path / 'my_atss.py'
@@ -41,7 +59,7 @@ def test_downstream_config_inherits_with_mmext_prefix(tmp_path):
                       'model = dict(bbox_head=dict(num_classes=3))\n')
     cfg = Config.fromfile(str(config))
     assert cfg.model.type == 'ATSS' and cfg.model.bbox_head.num_classes == 3
-    assert cfg.train_dataloader.dataset.type == 'DemoDetDataset'
+    assert cfg.train_dataloader.dataset.type == 'mmext.DemoDetDataset'
     assert cfg.default_scope == 'mmext'
     # Resolved from the installed package, not from a relative path.
     mim_configs = osp.join(osp.dirname(mmext.__file__), '.mim', 'configs')

@@ -18,14 +18,14 @@ model = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=image_size, keep_ratio=False),
-    dict(type='SynthesizeAnomaly', texture_dir=None),
-    dict(type='PackAnomalyInputs'),
+    dict(type='mmext.SynthesizeAnomaly', texture_dir=None),
+    dict(type='mmext.PackAnomalyInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=image_size, keep_ratio=False),
-    dict(type='LoadAnomalyMask'),
-    dict(type='PackAnomalyInputs'),
+    dict(type='mmext.LoadAnomalyMask'),
+    dict(type='mmext.PackAnomalyInputs'),
 ]
 data_root = 'data/demo_ad/'
 category = 'brick'

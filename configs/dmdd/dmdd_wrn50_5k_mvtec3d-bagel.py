@@ -2,7 +2,7 @@
 # other categories: change `category`.
 _base_ = './dmdd_wrn50_5k_mvtec-bottle.py'
 dataset = dict(
-    type='MVTec3DADDataset',
+    type='mmext.MVTec3DADDataset',
     data_root='data/mvtec_3d_anomaly_detection/',
     category='bagel')
 train_dataloader = dict(dataset=dataset)

@@ -10,7 +10,7 @@ detector = _base_.model
 detector.type = 'mmext.MixedScaleFasterRCNN'
 model = dict(
     _delete_=True,
-    type='MixTeacher',
+    type='mmext.MixTeacher',
     detector=detector,
     data_preprocessor=dict(
         type='MultiBranchDataPreprocessor',
@@ -27,7 +27,7 @@ model = dict(
         jitter_scale=0.06,
         min_pseudo_bbox_wh=(1e-2, 1e-2),
         miner=dict(
-            type='PromotedPseudoLabelMiner', low_thr=0.7, promotion_thr=0.1),
+            type='mmext.PromotedPseudoLabelMiner', low_thr=0.7, promotion_thr=0.1),
         # A short schedule: the teacher first learns from the labels alone.
         unsup_start_iter=200,
         unsup_warmup_iters=50),
@@ -97,7 +97,7 @@ train_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     sampler=dict(
-        type='ResumableGroupMultiSourceSampler',
+        type='mmext.ResumableGroupMultiSourceSampler',
         batch_size=6,
         source_ratio=[2, 4],
         seed=0),

@@ -58,7 +58,7 @@ refine_pipeline = [
 ]
 val_dataloader = dict(
     dataset=dict(
-        type='CocoWithAnnIdsDataset',
+        type='mmext.CocoWithAnnIdsDataset',
         metainfo=dict(
             classes=('astronaut', 'shuttle', 'rocket', 'cat', 'cup', 'coin')),
         ann_file=noisy_ann_file,
@@ -67,7 +67,7 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(
     _delete_=True,
-    type='BoxRefinementMetric',
+    type='mmext.BoxRefinementMetric',
     ann_file=data_root + noisy_ann_file,
     clean_ann_file=data_root + 'annotations/instances_train.json',
     outfile=data_root + refined_ann_file)

@@ -9,7 +9,7 @@ _base_ = '../demo/atss_r18_fpn_10e_demo.py'
 model = dict(
     type='TOOD',
     bbox_head=dict(
-        type='TOODHead',
+        type='mmext.TOODHead',
         anchor_type='anchor_free',
         initial_loss_cls=dict(
             type='FocalLoss',
@@ -28,6 +28,6 @@ model = dict(
     train_cfg=dict(
         initial_epoch=3,
         initial_assigner=dict(type='ATSSAssigner', topk=9),
-        assigner=dict(type='TaskAlignedAssigner', topk=13),
+        assigner=dict(type='mmext.TaskAlignedAssigner', topk=13),
         alpha=1,
         beta=6))

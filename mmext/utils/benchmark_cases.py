@@ -698,7 +698,7 @@ CASES: Dict[str, Case] = {
     'neck-rcnet':
     Case(
         'RCNet neck',
-        Side('RCNet', neck(dict(type='RCNet', norm_cfg=BN))),
+        Side('RCNet', neck(dict(type='mmext.RCNet', norm_cfg=BN))),
         FPN,
         warmup=(256, 256),
         check=check_neck_size),
@@ -709,7 +709,7 @@ CASES: Dict[str, Case] = {
             'RCNet (mmcv DCNv2)',
             neck(
                 dict(
-                    type='RCNet',
+                    type='mmext.RCNet',
                     norm_cfg=BN,
                     fusion_conv_cfg=dict(type='DCNv2', deform_groups=2)))),
         FPN,
@@ -719,7 +719,7 @@ CASES: Dict[str, Case] = {
     Case(
         'RCNet with plain fusion convs',
         Side('RCNet (plain fusion)',
-             neck(dict(type='RCNet', norm_cfg=BN, fusion_conv_cfg=None))),
+             neck(dict(type='mmext.RCNet', norm_cfg=BN, fusion_conv_cfg=None))),
         FPN,
         warmup=(256, 256),
         check=check_neck_size),
@@ -727,7 +727,7 @@ CASES: Dict[str, Case] = {
     Case(
         'RCNet without CSN',
         Side('RCNet w/o CSN',
-             neck(dict(type='RCNet', norm_cfg=BN, use_csn=False))),
+             neck(dict(type='mmext.RCNet', norm_cfg=BN, use_csn=False))),
         FPN,
         warmup=(256, 256),
         check=check_neck_size),
@@ -735,7 +735,7 @@ CASES: Dict[str, Case] = {
     Case(
         'RCNet without RevFP',
         Side('RCNet w/o RevFP',
-             neck(dict(type='RCNet', norm_cfg=BN, use_revfp=False))),
+             neck(dict(type='mmext.RCNet', norm_cfg=BN, use_revfp=False))),
         FPN,
         warmup=(256, 256),
         check=check_neck_size),
@@ -815,7 +815,7 @@ CASES: Dict[str, Case] = {
     Case(
         'WideResNet-50 backbone',
         Side('mmext.WideResNet',
-             backbone(dict(type='WideResNet', depth=50), 'mmext')),
+             backbone(dict(type='mmext.WideResNet', depth=50), 'mmext')),
         Side('mmdet ResNet-50',
              backbone(dict(type='mmdet.ResNet', depth=50), 'mmdet')),
         size=(256, 256)),

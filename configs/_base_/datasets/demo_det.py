@@ -1,5 +1,5 @@
 # mmext's embedded demo detection set (tools/misc/make_demo_data.py).
-dataset_type = 'DemoDetDataset'
+dataset_type = 'mmext.DemoDetDataset'
 data_root = 'data/demo_det/'
 backend_args = None
 

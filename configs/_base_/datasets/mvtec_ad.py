@@ -1,7 +1,7 @@
 # One MVTec AD category: train on its normal images with synthetic anomalies
 # (DRAEM's Perlin masks and DTD textures), test on its test split with the
 # masks at full size.
-dataset_type = 'MVTecADDataset'
+dataset_type = 'mmext.MVTecADDataset'
 data_root = 'data/mvtec_ad/'
 category = 'bottle'
 # DTD (Cimpoi et al., CVPR 2014) images, as DRAEM and DeSTSeg; set it to None
@@ -12,15 +12,15 @@ image_size = (256, 256)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=image_size, keep_ratio=False),
-    dict(type='SynthesizeAnomaly', texture_dir=texture_dir),
-    dict(type='PackAnomalyInputs'),
+    dict(type='mmext.SynthesizeAnomaly', texture_dir=texture_dir),
+    dict(type='mmext.PackAnomalyInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=image_size, keep_ratio=False),
     # After Resize: the mask stays at the image's original size.
-    dict(type='LoadAnomalyMask'),
-    dict(type='PackAnomalyInputs'),
+    dict(type='mmext.LoadAnomalyMask'),
+    dict(type='mmext.PackAnomalyInputs'),
 ]
 train_dataloader = dict(
     batch_size=32,
@@ -47,5 +47,5 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='AnomalyMetric', max_fpr=0.3)
+val_evaluator = dict(type='mmext.AnomalyMetric', max_fpr=0.3)
 test_evaluator = val_evaluator

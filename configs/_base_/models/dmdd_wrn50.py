@@ -3,15 +3,15 @@
 # decoupled student, multi-perception segmentation head. Inputs 256 x 256.
 teacher_channels = (256, 512, 1024)
 model = dict(
-    type='DMDD',
+    type='mmext.DMDD',
     data_preprocessor=dict(
-        type='AnomalyDataPreProcessor',
+        type='mmext.AnomalyDataPreProcessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,
         size=(256, 256)),
     teacher=dict(
-        type='WideResNet',
+        type='mmext.WideResNet',
         depth=50,
         num_stages=3,
         strides=(1, 2, 2),
@@ -22,15 +22,15 @@ model = dict(
         init_cfg=dict(
             type='Pretrained', checkpoint='torchvision://wide_resnet50_2')),
     student=dict(
-        type='DecoupledStudent',
+        type='mmext.DecoupledStudent',
         encoder=dict(
             type='ResNet', depth=18, out_indices=(0, 1, 2, 3), init_cfg=None),
         encoder_channels=512,
         out_channels=teacher_channels),
     seg_head=dict(
-        type='MultiPerceptionSegHead', in_channels=teacher_channels),
+        type='mmext.MultiPerceptionSegHead', in_channels=teacher_channels),
     distill_loss=dict(
-        type='DualModelingDistillationLoss',
+        type='mmext.DualModelingDistillationLoss',
         normality_weight=1.0,
         abnormality_weight=1.0,
         margin=0.0),

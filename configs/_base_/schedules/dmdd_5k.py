@@ -23,10 +23,10 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', interval=1000, by_epoch=False,
         max_keep_ckpts=1),
-    visualization=dict(_delete_=True, type='AnomalyVisualizationHook'))
+    visualization=dict(_delete_=True, type='mmext.AnomalyVisualizationHook'))
 log_processor = dict(by_epoch=False)
 # After the switch to the segmentation stage, log only its losses.
-custom_hooks = [dict(type='PruneStaleLossLogsHook')]
+custom_hooks = [dict(type='mmext.PruneStaleLossLogsHook')]
 # Anomaly panels (image | heat map | overlay) for the visualization hook and
 # AnomalyInferencer.
 visualizer = dict(

@@ -1,4 +1,4 @@
-from .anomaly_scores import (area_under_curve_up_to, auroc,
+from .anomaly_curves import (area_under_curve_up_to, auroc,
                              pixel_auroc_and_aupro, region_labels)
 from .calibration_error import expected_calibration_error, reliability_bins
 from .matched_box_iou import matched_box_ious, object_boxes, xywh_to_xyxy

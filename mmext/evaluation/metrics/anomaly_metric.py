@@ -20,7 +20,7 @@ class AnomalyMetric(BaseMetric):
     An image is anomalous when its ``anomaly_label`` meta says so (the
     MVTec datasets set it from the folder), else when its mask has an
     anomalous pixel. Full-size maps are kept (float32), so the pixel metrics
-    are exact; see :mod:`mmext.evaluation.functional.anomaly_scores`.
+    are exact; see :mod:`mmext.evaluation.functional.anomaly_curves`.
 
     Non-finite scores or maps are refused, naming the image (sorted, a NaN
     score would rank as the highest). A metric that a test set cannot

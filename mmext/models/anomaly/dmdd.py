@@ -1,11 +1,11 @@
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.logging import MessageHub
-from mmengine.model import BaseModel
 from mmengine.structures import PixelData
+from mmseg.models.segmentors import BaseSegmentor
 from mmseg.structures import SegDataSample
 from torch import Tensor
 
@@ -14,7 +14,7 @@ from ..utils import mask_at
 
 
 @MODELS.register_module()
-class DMDD(BaseModel):
+class DMDD(BaseSegmentor):
     """Dual-Modeling Decouple Distillation for unsupervised anomaly detection
     (Liu et al., ACM MM 2024).
 
@@ -30,6 +30,10 @@ class DMDD(BaseModel):
     segmentation head learns. At test time the head's sigmoid map, upsampled
     to the input, is the anomaly map and the mean of its ``image_score_topk``
     highest values the image's score (DeSTSeg's T = 100).
+
+    An mmseg ``BaseSegmentor`` (its ``forward`` dispatches the modes):
+    ``extract_feat`` gives the teacher's and both student branches'
+    features, ``encode_decode`` the anomaly logits at the input's size.
 
     Args:
         teacher (dict): Backbone config, e.g. ``WideResNet`` with
@@ -104,10 +108,25 @@ class DMDD(BaseModel):
                     'the teacher\'s strides')
         return normality, abnormality
 
+    def extract_feat(self, inputs: Tensor) -> Tuple[List[Tensor], ...]:
+        """The teacher's features and the student's normality and
+        abnormality features of normalised images."""
+        teacher = self.teacher_features(inputs)
+        return (teacher, *self.student_features(inputs, teacher))
+
     def anomaly_logits(self, images: Tensor) -> Tensor:
         """Anomaly logits ``(B, 1, H/4, W/4)`` of normalised images."""
-        teacher = self.teacher_features(images)
-        return self.seg_head(teacher, *self.student_features(images, teacher))
+        return self.seg_head(*self.extract_feat(images))
+
+    def encode_decode(self,
+                      inputs: Tensor,
+                      batch_img_metas: Optional[List[dict]] = None) -> Tensor:
+        """Anomaly logits upsampled to the inputs' size."""
+        return F.interpolate(
+            self.anomaly_logits(inputs),
+            size=inputs.shape[-2:],
+            mode='bilinear',
+            align_corners=False)
 
     def in_distillation_stage(self) -> bool:
         return MessageHub.get_current_instance().get_info(
@@ -143,11 +162,7 @@ class DMDD(BaseModel):
             list[SegDataSample]: The samples with ``pred_anomaly_map``
             (``PixelData``, ``(1, H, W)`` in [0, 1]) and ``pred_score``.
         """
-        maps = F.interpolate(
-            self.anomaly_logits(inputs),
-            size=inputs.shape[-2:],
-            mode='bilinear',
-            align_corners=False).sigmoid()
+        maps = self.encode_decode(inputs).sigmoid()
         k = min(self.image_score_topk, maps[0].numel())
         scores = maps.flatten(1).topk(k, dim=1).values.mean(1)
         for sample, score_map, score in zip(data_samples, maps, scores):
@@ -169,17 +184,3 @@ class DMDD(BaseModel):
             inputs: Tensor,
             data_samples: Optional[Sequence[SegDataSample]] = None) -> Tensor:
         return self.anomaly_logits(inputs)
-
-    def forward(
-        self,
-        inputs: Tensor,
-        data_samples: Optional[Sequence[SegDataSample]] = None,
-        mode: str = 'tensor'
-    ) -> Union[Dict[str, Tensor], List[SegDataSample], Tensor]:
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self._forward(inputs, data_samples)
-        raise RuntimeError(f'invalid mode {mode!r}: loss, predict or tensor')
