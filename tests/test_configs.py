@@ -42,11 +42,10 @@ def test_configs_name_mmext_modules_with_their_scope():
 
     from mmext.utils import list_modules
     names = {name for modules in list_modules().values() for name in modules}
-    plain = re.compile(r"""(?:type|dataset_type)\s*=\s*['"]([A-Za-z0-9]+)['"]""")
-    unscoped = [(config, name)
-                for config in glob.glob(
-                    osp.join(REPO_ROOT, 'configs', '**', '*.py'),
-                    recursive=True)
+    plain = re.compile(
+        r"""(?:type|dataset_type)\s*=\s*['"]([A-Za-z0-9]+)['"]""")
+    unscoped = [(config, name) for config in glob.glob(
+        osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
                 for name in plain.findall(open(config).read())
                 if name in names]
     assert unscoped == []

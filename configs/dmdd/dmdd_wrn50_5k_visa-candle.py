@@ -1,7 +1,8 @@
 # DMDD's MVTec AD setting on one VisA category (split_csv/1cls.csv); other
 # categories: change `category`.
 _base_ = './dmdd_wrn50_5k_mvtec-bottle.py'
-dataset = dict(type='mmext.VisADataset', data_root='data/visa/', category='candle')
+dataset = dict(
+    type='mmext.VisADataset', data_root='data/visa/', category='candle')
 train_dataloader = dict(dataset=dataset)
 val_dataloader = dict(dataset=dataset)
 test_dataloader = val_dataloader

@@ -27,7 +27,9 @@ model = dict(
         jitter_scale=0.06,
         min_pseudo_bbox_wh=(1e-2, 1e-2),
         miner=dict(
-            type='mmext.PromotedPseudoLabelMiner', low_thr=0.7, promotion_thr=0.1),
+            type='mmext.PromotedPseudoLabelMiner',
+            low_thr=0.7,
+            promotion_thr=0.1),
         # A short schedule: the teacher first learns from the labels alone.
         unsup_start_iter=200,
         unsup_warmup_iters=50),

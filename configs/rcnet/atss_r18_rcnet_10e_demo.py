@@ -3,4 +3,5 @@
 _base_ = '../demo/atss_r18_fpn_10e_demo.py'
 
 model = dict(
-    neck=dict(type='mmext.RCNet', norm_cfg=dict(type='BN', requires_grad=True)))
+    neck=dict(
+        type='mmext.RCNet', norm_cfg=dict(type='BN', requires_grad=True)))

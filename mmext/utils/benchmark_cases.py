@@ -719,7 +719,8 @@ CASES: Dict[str, Case] = {
     Case(
         'RCNet with plain fusion convs',
         Side('RCNet (plain fusion)',
-             neck(dict(type='mmext.RCNet', norm_cfg=BN, fusion_conv_cfg=None))),
+             neck(dict(type='mmext.RCNet', norm_cfg=BN,
+                       fusion_conv_cfg=None))),
         FPN,
         warmup=(256, 256),
         check=check_neck_size),
