@@ -4,6 +4,7 @@ from .ext_loader import compiled_ops_available, compiled_ops_disabled
 from .modulated_deform_conv import (FastModulatedDeformConv2dPack,
                                     deformable_bilinear_sample,
                                     modulated_deform_conv2d_sampled)
+from .single_channel_conv3x3 import single_channel_conv3x3
 from .task_aligned_topk import (TaskAlignedCandidates, task_aligned_topk,
                                 task_aligned_topk_pytorch)
 
@@ -11,6 +12,7 @@ __all__ = [
     'FastModulatedDeformConv2dPack', 'TaskAlignedCandidates', 'box_iou',
     'compiled_ops_available', 'compiled_ops_disabled', 'cross_scale_shift',
     'cross_scale_shift_pytorch', 'deformable_bilinear_sample',
-    'modulated_deform_conv2d_sampled', 'task_aligned_topk',
+    'modulated_deform_conv2d_sampled', 'single_channel_conv3x3',
+    'task_aligned_topk',
     'task_aligned_topk_pytorch'
 ]
