@@ -13,6 +13,5 @@ __all__ = [
     'compiled_ops_available', 'compiled_ops_disabled', 'cross_scale_shift',
     'cross_scale_shift_pytorch', 'deformable_bilinear_sample',
     'modulated_deform_conv2d_sampled', 'single_channel_conv3x3',
-    'task_aligned_topk',
-    'task_aligned_topk_pytorch'
+    'task_aligned_topk', 'task_aligned_topk_pytorch'
 ]

@@ -32,8 +32,7 @@ def single_channel_conv3x3(inputs: Sequence[Tensor],
     h, w = inputs[0].shape[-2:]
     taps = weight[0].permute(1, 2, 0).reshape(9, -1, 1, 1)
     per_tap = sum(
-        F.conv2d(x, t)
-        for x, t in zip(inputs, taps.split(channels, dim=1)))
+        F.conv2d(x, t) for x, t in zip(inputs, taps.split(channels, dim=1)))
     padded = F.pad(per_tap, (1, 1, 1, 1))
     out = sum(padded[:, 3 * i + j, i:i + h, j:j + w] for i in range(3)
               for j in range(3))[:, None]

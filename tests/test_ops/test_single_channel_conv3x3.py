@@ -9,8 +9,7 @@ from mmext.ops import single_channel_conv3x3
                                             ((3, 2, 5), (1, 1)),
                                             ((6, ), (8, 3))])
 @pytest.mark.parametrize('with_bias', [True, False])
-def test_equals_the_plain_conv_of_the_concatenation(channels, size,
-                                                    with_bias):
+def test_equals_the_plain_conv_of_the_concatenation(channels, size, with_bias):
     torch.manual_seed(0)
     inputs = [
         torch.randn(2, c, *size, dtype=torch.float64, requires_grad=True)
