@@ -20,6 +20,5 @@ model = dict(
     data_preprocessor=dict(
         type='MultiBranchDataPreprocessor',
         data_preprocessor=detector.data_preprocessor),
-    semi_train_cfg=_base_.semi_train_cfg,
     # The authors evaluate the student.
     semi_test_cfg=dict(predict_on='student'))

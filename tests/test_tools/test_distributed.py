@@ -20,7 +20,7 @@ from mmext.testing import REPO_ROOT, run_tool
 PROBE = """
 custom_imports = dict(imports=['mmext', 'dist_probe'],
                       allow_failed_imports=False)
-custom_hooks = _base_.get('custom_hooks', []) + [dict(type='RankProbeHook')]
+custom_hooks = {hooks} + [dict(type='RankProbeHook')]
 """
 RANK_LOCAL = ('calibrator.confidences', 'calibrator.correct',
               'calibrator.num_observed')
@@ -50,11 +50,14 @@ def dist_tool(script: str, *args: str) -> str:
     return proc.stdout + proc.stderr
 
 
-def write(tmp_path, name, demo_sets, extra='', probe=True):
+def write(tmp_path, name, demo_sets, probe=True):
     config = tmp_path / f'{name}.py'
-    text = CONFIGS[name] + (PROBE if probe else '') + extra
-    config.write_text(
-        text.format(det=demo_sets['det'], ad=demo_sets['ad'], out=tmp_path))
+    # the config's own hooks where it sets them, else its base's
+    hooks = ('custom_hooks' if 'custom_hooks =' in CONFIGS[name] else
+             "_base_.get('custom_hooks', [])")
+    text = CONFIGS[name].format(
+        det=demo_sets['det'], ad=demo_sets['ad'], out=tmp_path)
+    config.write_text(text + (PROBE.format(hooks=hooks) if probe else ''))
     return str(config)
 
 

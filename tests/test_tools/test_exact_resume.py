@@ -64,9 +64,12 @@ model = dict(
     # (IoU > 0.1), correct above 0.5: the first fit comes at iteration 3,
     # after the resume, from the observations the checkpoint restored.
     semi_train_cfg=dict(
-        fit_interval=1, initial_score_thr=0.0, calibrated_score_thr=0.0,
+        initial_score_thr=0.0, calibrated_score_thr=0.0,
         observation_iou_thr=0.1, match_iou_thr=0.5,
         calibrator=dict(type='mmext.ConfidenceCalibrator', min_samples=4)))
+custom_hooks = [
+    dict(type='MeanTeacherHook', momentum=0.01),
+    dict(type='mmext.CalibratorRefitHook', interval=1)]
 train_dataloader = dict(batch_size=2, dataset=dict(
     data_root=data_root, ann_file='annotations/instances_train.json'))
 """ + COMMON + DET_EVAL,

@@ -205,7 +205,7 @@ def main() -> None:
     model.eval()
     if not model.calibrator.is_fitted:
         raise ValueError(f'{args.checkpoint}: its calibrator was never '
-                         'fitted (train past semi_train_cfg.fit_interval)')
+                         'fitted (train past CalibratorRefitHook.interval)')
     iou_thr = args.iou_thr or model.semi_train_cfg.match_iou_thr
     dataloader = Runner.build_dataloader(cfg.test_dataloader)
     scores, correct = collect(model, dataloader, args.predict_on, iou_thr,

@@ -1,22 +1,11 @@
 # Calibrated Teacher's COCO schedule (the authors' configs): 180k iterations
 # at 16 images a batch (8 GPUs x 2), SGD lr 0.01 (bias lr x2, no bias decay)
 # divided by 10 at 120k and 160k, EMA teacher momentum 0.999, teacher and
-# student evaluated every 10k iterations. Also the default semi_train_cfg
-# (the authors' thresholds) for the configs' CalibratedTeacher models.
+# student evaluated every 10k iterations, the calibrator refitted every 500
+# (CalibratorRefitHook). The authors' thresholds are CalibratedTeacher's
+# defaults (its semi_train_cfg). Also the Focal IoU weight's settings.
 _base_ = '../default_runtime.py'
 
-semi_train_cfg = dict(
-    freeze_teacher=True,
-    initial_score_thr=0.4,
-    calibrated_score_thr=0.7,
-    fit_interval=500,
-    match_iou_thr=0.75,
-    same_class_iou_thr=0.6,
-    observation_iou_thr=0.5,
-    any_class_iou_thr=0.75,
-    iof_thr=0.9,
-    min_pseudo_bbox_size=10.,
-    calibrator=dict(type='mmext.ConfidenceCalibrator', method='logistic'))
 focal_iou_weight = dict(
     type='mmext.FocalIoUWeight',
     alpha=0.25,
@@ -50,7 +39,10 @@ default_hooks = dict(
     checkpoint=dict(by_epoch=False, interval=10000, max_keep_ckpts=2),
     logger=dict(interval=50))
 log_processor = dict(by_epoch=False)
-custom_hooks = [dict(type='MeanTeacherHook', momentum=0.001)]
+custom_hooks = [
+    dict(type='MeanTeacherHook', momentum=0.001),
+    dict(type='mmext.CalibratorRefitHook', interval=500)
+]
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 
 # A fixed seed: the sampler's image order and every augmentation are then a

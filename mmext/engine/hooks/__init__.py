@@ -1,4 +1,5 @@
 from .anomaly_visualization_hook import AnomalyVisualizationHook
+from .calibrator_refit_hook import CalibratorRefitHook
 from .non_finite_check_hook import NonFiniteCheckHook
 from .prune_stale_loss_logs_hook import PruneStaleLossLogsHook
 from .safe_checkpoint_hook import (SafeCheckpointHook, commit_file,
@@ -6,7 +7,7 @@ from .safe_checkpoint_hook import (SafeCheckpointHook, commit_file,
 from .sync_shared_buffers_hook import SyncSharedBuffersHook
 
 __all__ = [
-    'AnomalyVisualizationHook', 'NonFiniteCheckHook', 'PruneStaleLossLogsHook',
-    'SafeCheckpointHook', 'SyncSharedBuffersHook', 'commit_file',
-    'write_text_atomically'
+    'AnomalyVisualizationHook', 'CalibratorRefitHook', 'NonFiniteCheckHook',
+    'PruneStaleLossLogsHook', 'SafeCheckpointHook', 'SyncSharedBuffersHook',
+    'commit_file', 'write_text_atomically'
 ]

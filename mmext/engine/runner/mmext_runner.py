@@ -16,8 +16,9 @@ from torch import nn
 
 from mmext.datasets import SampleSeededDataset, SampleSeededSampler
 from mmext.registry import MODEL_WRAPPERS, RUNNERS
-from ..hooks import (NonFiniteCheckHook, SafeCheckpointHook,
-                     SyncSharedBuffersHook)
+from ..hooks import (CalibratorRefitHook, NonFiniteCheckHook,
+                     SafeCheckpointHook, SyncSharedBuffersHook)
+from ..rank_state import unwrapped_model
 
 
 def _names(cfg: Dict, cls: type) -> bool:
@@ -113,6 +114,8 @@ class MMExtRunner(Runner):
       it skipped and why.
     - **NaN stops the run**: ``NonFiniteCheckHook`` (before logging, EMA and
       saving).
+    - **Calibrated Teacher's refits**: a model with a ``calibrator`` is not
+      trained without :class:`CalibratorRefitHook`.
     - **Distributed on CPU**: without CUDA, processes start with gloo (no
       ``torch.cuda.set_device``) and DDP wraps the model without
       ``device_ids``; ``SyncSharedBuffersHook`` averages BN statistics
@@ -204,6 +207,12 @@ class MMExtRunner(Runner):
         return path
 
     def train(self) -> nn.Module:
+        if hasattr(unwrapped_model(self), 'calibrator') and not any(
+                isinstance(hook, CalibratorRefitHook) for hook in self.hooks):
+            raise ValueError(
+                f'{type(unwrapped_model(self)).__name__} is trained without '
+                "dict(type='mmext.CalibratorRefitHook') in custom_hooks: its "
+                'calibrator would never be fitted and no pseudo label made')
         if self._resume:
             self._load_from = self._resume_path()
             if self._load_from is None:

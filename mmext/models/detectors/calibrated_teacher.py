@@ -1,5 +1,5 @@
 import copy
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -8,7 +8,6 @@ from mmdet.structures import SampleList
 from mmdet.structures.bbox import BaseBoxes, bbox_project, get_box_tensor
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.config import ConfigDict
-from mmengine.logging import MessageHub
 from mmengine.structures import InstanceData
 from torch import Tensor
 
@@ -38,8 +37,9 @@ class CalibratedTeacher(SemiBaseDetector):
        ``split_sparse_dt``'s default 0.5, not the 0.6 of their pseudo-label
        rule (step 4), so a candidate in between is observed as wrong and may
        still become a pseudo label; mmext follows it;
-    3. every ``fit_interval`` iterations (500) the calibrator
-       (:class:`ConfidenceCalibrator`) is refitted on the observations;
+    3. every 500 iterations the calibrator (:class:`ConfidenceCalibrator`)
+       is refitted on the observations (:class:`CalibratorRefitHook`, which
+       configs add to ``custom_hooks`` beside ``MeanTeacherHook``);
     4. once it has been fitted, candidates whose *calibrated* confidence is
        at least ``calibrated_score_thr`` (0.7), that are larger than
        ``min_pseudo_bbox_size`` (10 px) both ways in the student's view and
@@ -53,14 +53,14 @@ class CalibratedTeacher(SemiBaseDetector):
     Defaults are the authors' configuration (``ori_thr=0.4``,
     ``strict_thr=0.7``, ``mining_th_score=0.6``, ``mining_min_size=10``,
     500-iteration windows, ``cali_method='logistic'``, ``cali_input='c'``).
-    The iteration comes from the runner's message hub and the calibrator's
-    state is part of the model's, so ``--resume`` continues the schedule of
-    fits exactly.
+    The calibrator's state is part of the model's, so ``--resume``
+    continues the schedule of fits exactly. The defaults below are the one
+    source of the authors' thresholds: configs set only what they change.
 
     Args:
         detector (dict): The detector config (teacher and student).
         semi_train_cfg (dict): Keys ``initial_score_thr``,
-            ``calibrated_score_thr``, ``fit_interval``, ``match_iou_thr``,
+            ``calibrated_score_thr``, ``match_iou_thr``,
             ``same_class_iou_thr`` (0.6), ``observation_iou_thr`` (0.5),
             ``any_class_iou_thr`` (0.75),
             ``iof_thr`` (0.9), ``min_pseudo_bbox_size``, ``freeze_teacher``
@@ -74,7 +74,6 @@ class CalibratedTeacher(SemiBaseDetector):
     default_train_cfg = dict(
         initial_score_thr=0.4,
         calibrated_score_thr=0.7,
-        fit_interval=500,
         match_iou_thr=0.75,
         same_class_iou_thr=0.6,
         observation_iou_thr=0.5,
@@ -89,6 +88,11 @@ class CalibratedTeacher(SemiBaseDetector):
                  semi_test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
+        if 'fit_interval' in (semi_train_cfg or {}):
+            raise ValueError(
+                'semi_train_cfg.fit_interval: the calibrator is refitted by '
+                "custom_hooks' dict(type='mmext.CalibratorRefitHook', "
+                'interval=...) now')
         train_cfg = ConfigDict(copy.deepcopy(self.default_train_cfg))
         train_cfg.update(semi_train_cfg or {})
         super().__init__(
@@ -97,36 +101,30 @@ class CalibratedTeacher(SemiBaseDetector):
             semi_test_cfg=semi_test_cfg or dict(predict_on='teacher'),
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        if train_cfg['fit_interval'] < 1:
-            raise ValueError('semi_train_cfg.fit_interval must be >= 1, got '
-                             f"{train_cfg['fit_interval']}")
         self.calibrator = TASK_UTILS.build(train_cfg['calibrator'])
 
     def loss(self, multi_batch_inputs: Dict[str, Tensor],
              multi_batch_data_samples: Dict[str, SampleList]) -> dict:
         """Student losses on the sparse annotations plus the calibrated
-        teacher's pseudo labels; refits the calibrator on schedule."""
+        teacher's pseudo labels (mmdet's semi-supervised steps:
+        :meth:`get_pseudo_instances` on the teacher's view,
+        :meth:`project_pseudo_instances` into the student's)."""
         missing = set(self.branches) - set(multi_batch_inputs)
         if missing:
             raise KeyError(
                 f'CalibratedTeacher needs the data branches {self.branches} '
                 f'(MultiBranch branch_field), got {sorted(multi_batch_inputs)}'
             )
-        teacher_samples = multi_batch_data_samples['teacher']
+        pseudo_samples, _ = self.get_pseudo_instances(
+            multi_batch_inputs['teacher'], multi_batch_data_samples['teacher'])
         student_samples = multi_batch_data_samples['student']
-        candidates = self.teacher_candidates(multi_batch_inputs['teacher'],
-                                             teacher_samples)
-        self.observe(candidates, teacher_samples)
-        num_added = 0
-        if self.calibrator.is_fitted:
-            num_added = self.add_pseudo_labels(candidates, teacher_samples,
-                                               student_samples)
+        num_annotated = sum(len(s.gt_instances) for s in student_samples)
+        student_samples = self.project_pseudo_instances(
+            pseudo_samples, student_samples)
+        num_added = sum(len(s.gt_instances)
+                        for s in student_samples) - num_annotated
         losses = self.student.loss(multi_batch_inputs['student'],
                                    student_samples)
-
-        cur_iter = MessageHub.get_current_instance().get_info('iter', 0)
-        if (cur_iter + 1) % self.semi_train_cfg.fit_interval == 0:
-            self.calibrator.fit()
         device = self.data_preprocessor.device
         losses.update(
             pseudo_labels=torch.tensor(
@@ -134,6 +132,72 @@ class CalibratedTeacher(SemiBaseDetector):
             cali_slope=self.calibrator.slope.detach().clone(),
             cali_intercept=self.calibrator.intercept.detach().clone())
         return losses
+
+    @torch.no_grad()
+    def get_pseudo_instances(
+            self, batch_inputs: Tensor,
+            batch_data_samples: SampleList) -> Tuple[SampleList, dict]:
+        """Steps 1, 2 and the score test of 4, in the teacher's view: the
+        teacher's candidates are observed for calibration, then those whose
+        calibrated confidence is at least ``calibrated_score_thr`` replace
+        the samples' ``gt_instances`` (``scores``: calibrated), as mmdet's
+        ``SoftTeacher`` does; none before the first fit."""
+        candidates = self.teacher_candidates(batch_inputs, batch_data_samples)
+        self.observe(candidates, batch_data_samples)
+        self.select_pseudo_instances(candidates, batch_data_samples)
+        return batch_data_samples, {}
+
+    def select_pseudo_instances(self, candidates: List[InstanceData],
+                                batch_data_samples: SampleList) -> None:
+        """Set each sample's ``gt_instances`` to its candidates whose
+        calibrated confidence is at least ``calibrated_score_thr`` (none
+        before the calibrator's first fit)."""
+        for pred, sample in zip(candidates, batch_data_samples):
+            if not self.calibrator.is_fitted:
+                sample.gt_instances = pred[:0]
+                continue
+            scores = self.calibrator(pred.scores)
+            keep = scores >= self.semi_train_cfg.calibrated_score_thr
+            sample.gt_instances = InstanceData(
+                bboxes=pred.bboxes[keep],
+                labels=pred.labels[keep],
+                scores=scores[keep])
+
+    def project_pseudo_instances(self, batch_pseudo_instances: SampleList,
+                                 batch_data_samples: SampleList) -> SampleList:
+        """The rest of step 4, in the student's view: the teacher view's
+        pseudo labels projected (through the original image's coordinates),
+        those larger than ``min_pseudo_bbox_size`` both ways and duplicating
+        no annotated box are appended to the student's annotations (mmdet's
+        version replaces the annotations and its ``filter_gt_instances``
+        would filter them too)."""
+        cfg = self.semi_train_cfg
+        device = self.data_preprocessor.device
+        for t_sample, s_sample in zip(batch_pseudo_instances,
+                                      batch_data_samples):
+            pseudo = t_sample.gt_instances
+            if len(pseudo) == 0:
+                continue
+            teacher_to_student = torch.from_numpy(
+                s_sample.homography_matrix @ np.linalg.inv(
+                    t_sample.homography_matrix)).float().to(device)
+            bboxes = bbox_project(pseudo.bboxes, teacher_to_student,
+                                  s_sample.img_shape)
+            gt = s_sample.gt_instances
+            wh = bboxes[:, 2:] - bboxes[:, :2]
+            keep = ((wh > cfg.min_pseudo_bbox_size).all(dim=1)
+                    & ~self.duplicates_annotation(bboxes, pseudo.labels, gt))
+            if not keep.any():
+                continue
+            gt_bboxes = get_box_tensor(gt.bboxes)
+            merged = torch.cat([gt_bboxes, bboxes[keep].to(gt_bboxes.dtype)])
+            if isinstance(gt.bboxes, BaseBoxes):
+                merged = type(gt.bboxes)(merged)
+            s_sample.gt_instances = InstanceData(
+                bboxes=merged,
+                labels=torch.cat(
+                    [gt.labels, pseudo.labels[keep].to(gt.labels.dtype)]))
+        return batch_data_samples
 
     @torch.no_grad()
     def teacher_candidates(self, batch_inputs: Tensor,
@@ -180,34 +244,3 @@ class CalibratedTeacher(SemiBaseDetector):
         return covers_annotation(bboxes, labels, get_box_tensor(gt.bboxes),
                                  gt.labels, same_class_iou_thr,
                                  cfg.any_class_iou_thr, cfg.iof_thr)
-
-    def add_pseudo_labels(self, candidates: List[InstanceData],
-                          teacher_samples: SampleList,
-                          student_samples: SampleList) -> int:
-        """Append the calibrated teacher's pseudo labels to the student's
-        annotations (in place); returns how many were added."""
-        cfg = self.semi_train_cfg
-        device = self.data_preprocessor.device
-        num_added = 0
-        for pred, t_sample, s_sample in zip(candidates, teacher_samples,
-                                            student_samples):
-            teacher_to_student = torch.from_numpy(
-                s_sample.homography_matrix @ np.linalg.inv(
-                    t_sample.homography_matrix)).float().to(device)
-            bboxes = bbox_project(pred.bboxes, teacher_to_student,
-                                  s_sample.img_shape)
-            gt = s_sample.gt_instances
-            gt_bboxes = get_box_tensor(gt.bboxes)
-            wh = bboxes[:, 2:] - bboxes[:, :2]
-            keep = ((self.calibrator(pred.scores) >= cfg.calibrated_score_thr)
-                    & (wh > cfg.min_pseudo_bbox_size).all(dim=1)
-                    & ~self.duplicates_annotation(bboxes, pred.labels, gt))
-            num_added += int(keep.sum())
-            merged = torch.cat([gt_bboxes, bboxes[keep].to(gt_bboxes.dtype)])
-            if isinstance(gt.bboxes, BaseBoxes):
-                merged = type(gt.bboxes)(merged)
-            s_sample.gt_instances = InstanceData(
-                bboxes=merged,
-                labels=torch.cat(
-                    [gt.labels, pred.labels[keep].to(gt.labels.dtype)]))
-        return num_added

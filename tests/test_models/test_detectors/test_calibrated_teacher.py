@@ -1,14 +1,17 @@
 """CalibratedTeacher: calibration observations, pseudo labels projected into
 the student's view, the refit schedule and the loss on both branches."""
+import copy
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import HorizontalBoxes
 from mmengine.config import Config
-from mmengine.logging import MessageHub
 from mmengine.structures import InstanceData
 
+from mmext.engine.hooks import CalibratorRefitHook
 from mmext.registry import MODELS
 from mmext.utils import register_all_modules
 
@@ -52,6 +55,15 @@ def set_calibration(model, slope, intercept):
     model.calibrator.num_fits.fill_(1)
 
 
+def add_pseudo_labels(model, candidates, teacher, student) -> int:
+    """The teacher view's pseudo labels selected from ``candidates`` and
+    projected into ``student`` (in place); how many were added."""
+    before = sum(len(s.gt_instances) for s in student)
+    model.select_pseudo_instances(candidates, teacher)
+    assert model.project_pseudo_instances(teacher, student) is student
+    return sum(len(s.gt_instances) for s in student) - before
+
+
 def test_observes_only_boxes_the_sparse_labels_can_judge(model):
     model.calibrator.num_observed.zero_()
     teacher = [sample([[10, 10, 30, 30]], [0])]
@@ -82,7 +94,7 @@ def test_observation_band_follows_the_authors(model):
     assert conf.tolist() == pytest.approx([0.9]) and correct.tolist() == [0.]
     set_calibration(model, 1., 0.)
     student = [sample([[10, 10, 30, 30]], [0])]
-    assert model.add_pseudo_labels([band], teacher, student) == 2
+    assert add_pseudo_labels(model, [band], teacher, student) == 2
     model.calibrator.num_observed.zero_()
 
 
@@ -107,7 +119,7 @@ def test_pseudo_labels_are_calibrated_filtered_and_projected(model):
         candidates([[5, 5, 25, 25]], [3], [0.9]),  # image without labels
         candidates(),  # no candidate at all
     ]
-    added = model.add_pseudo_labels(preds, teacher, student)
+    added = add_pseudo_labels(model, preds, teacher, student)
     assert added == 2
     first, second, third = (s.gt_instances for s in student)
     assert isinstance(first.bboxes, HorizontalBoxes)
@@ -121,10 +133,10 @@ def test_pseudo_labels_are_calibrated_filtered_and_projected(model):
     # confidence is sigmoid(3) = 0.95.
     set_calibration(model, 1., 3.)
     student = [sample([[34, 10, 54, 30]], [0], FLIP)]
-    assert model.add_pseudo_labels(preds[:1], teacher[:1], student) == 2
+    assert add_pseudo_labels(model, preds[:1], teacher[:1], student) == 2
 
 
-def test_loss_trains_student_and_refits_on_schedule(model):
+def test_loss_trains_student_and_the_hook_refits_on_schedule(model):
     model.calibrator.num_fits.zero_()
     model.calibrator.num_observed.zero_()
     gen = torch.Generator().manual_seed(0)
@@ -141,21 +153,39 @@ def test_loss_trains_student_and_refits_on_schedule(model):
         [sample([[34, 10, 54, 30]], [0], FLIP),
          sample(homography=FLIP)]
     }
-    interval = model.semi_train_cfg.fit_interval
-    hub = MessageHub.get_current_instance()
-    hub.update_info('iter', interval - 2)
+    hook = CalibratorRefitHook(interval=3)
+    runner = SimpleNamespace(model=model, iter=0)
+    hook.before_train(runner)
+    for runner.iter in range(2):
+        losses = model.loss(copy.deepcopy(inputs), copy.deepcopy(samples))
+        hook.after_train_iter(runner, runner.iter)
+        assert not model.calibrator.is_fitted  # loss itself never fits
+        assert losses['pseudo_labels'] == 0  # nothing before the first fit
+        assert torch.isfinite(sum(losses['loss_cls'])).all()
+    slope = float(model.calibrator.slope)
     losses = model.loss(inputs, samples)
-    assert not model.calibrator.is_fitted
-    assert losses['pseudo_labels'] == 0  # nothing before the first fit
-    assert torch.isfinite(sum(losses['loss_cls'])).all()
-
-    hub.update_info('iter', interval - 1)
-    losses = model.loss(inputs, samples)
+    runner.iter = 2  # the third iteration
+    hook.after_train_iter(runner, runner.iter)
     assert model.calibrator.is_fitted
-    assert float(losses['cali_slope']) == float(model.calibrator.slope)
+    assert float(losses['cali_slope']) == slope  # logged before the refit
     sum(losses['loss_cls'] + losses['loss_bbox']).backward()
     assert all(p.grad is None for p in model.teacher.parameters())
     assert any(p.grad is not None for p in model.student.parameters())
+
+
+def test_refit_hook_needs_a_calibrator_and_a_positive_interval(model):
+    with pytest.raises(ValueError, match='interval must be >= 1'):
+        CalibratorRefitHook(interval=0)
+    with pytest.raises(TypeError, match='Linear has none'):
+        CalibratorRefitHook().before_train(
+            SimpleNamespace(model=torch.nn.Linear(1, 1)))
+
+
+def test_fit_interval_in_the_model_config_points_to_the_hook():
+    cfg = Config.fromfile(CONFIG).model
+    cfg.semi_train_cfg.fit_interval = 50
+    with pytest.raises(ValueError, match='CalibratorRefitHook'):
+        MODELS.build(cfg)
 
 
 def test_missing_branch_is_named(model):

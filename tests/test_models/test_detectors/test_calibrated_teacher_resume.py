@@ -42,11 +42,11 @@ def make_cfg(data_root, work_dir, resume_from=None):
     cfg.model.detector.test_cfg.score_thr = 0.
     cfg.model.semi_train_cfg.update(
         initial_score_thr=0.,
-        fit_interval=2,
         match_iou_thr=0.1,
         same_class_iou_thr=0.,
         observation_iou_thr=0.,
         calibrator=dict(type='mmext.ConfidenceCalibrator', min_samples=2))
+    cfg.custom_hooks[1].interval = 2
     cfg.train_cfg.update(max_iters=4, val_interval=100)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
@@ -131,3 +131,15 @@ def test_calibration_report_refuses_other_models(tmp_path):
         check=False)
     assert proc.returncode != 0
     assert 'CalibratedTeacher' in proc.stderr
+
+
+def test_training_without_the_refit_hook_is_refused(demo_data_root, tmp_path):
+    from mmext.engine.runner import MMExtRunner
+    cfg = make_cfg(demo_data_root, str(tmp_path))
+    cfg.custom_hooks = [
+        hook for hook in cfg.custom_hooks
+        if 'CalibratorRefitHook' not in hook.type
+    ]
+    runner = MMExtRunner.from_cfg(cfg)
+    with pytest.raises(ValueError, match='CalibratorRefitHook'):
+        runner.train()
