@@ -693,60 +693,35 @@ def anomaly_metric(num_images: int = 20) -> Callable[[str], Built]:
 
 
 FPN = Side('mmdet FPN', neck(dict(type='mmdet.FPN')))
-CASES: Dict[str, Case] = {
-    # necks (RetinaNet-R50 settings) against FPN
-    'neck-rcnet':
-    Case(
-        'RCNet neck',
-        Side('RCNet', neck(dict(type='mmext.RCNet', norm_cfg=BN))),
-        FPN,
-        warmup=(256, 256),
-        check=check_neck_size),
+RCNET = dict(type='mmext.RCNet', norm_cfg=BN)
+# neck variants against FPN (RetinaNet-R50 settings): name -> (what, label,
+# config)
+NECKS = {
+    'neck-rcnet': ('RCNet neck', 'RCNet', RCNET),
     'neck-rcnet-mmcv-dcn':
-    Case(
-        'RCNet with mmcv\'s DCNv2 kernel',
-        Side(
-            'RCNet (mmcv DCNv2)',
-            neck(
-                dict(
-                    type='mmext.RCNet',
-                    norm_cfg=BN,
-                    fusion_conv_cfg=dict(type='DCNv2', deform_groups=2)))),
-        FPN,
-        warmup=(256, 256),
-        check=check_neck_size),
+    ('RCNet with mmcv\'s DCNv2 kernel', 'RCNet (mmcv DCNv2)',
+     dict(RCNET, fusion_conv_cfg=dict(type='DCNv2', deform_groups=2))),
     'neck-rcnet-plain-fusion':
-    Case(
-        'RCNet with plain fusion convs',
-        Side('RCNet (plain fusion)',
-             neck(dict(type='mmext.RCNet', norm_cfg=BN,
-                       fusion_conv_cfg=None))),
-        FPN,
-        warmup=(256, 256),
-        check=check_neck_size),
-    'neck-rcnet-no-csn':
-    Case(
-        'RCNet without CSN',
-        Side('RCNet w/o CSN',
-             neck(dict(type='mmext.RCNet', norm_cfg=BN, use_csn=False))),
-        FPN,
-        warmup=(256, 256),
-        check=check_neck_size),
-    'neck-rcnet-no-revfp':
-    Case(
-        'RCNet without RevFP',
-        Side('RCNet w/o RevFP',
-             neck(dict(type='mmext.RCNet', norm_cfg=BN, use_revfp=False))),
-        FPN,
-        warmup=(256, 256),
-        check=check_neck_size),
+    ('RCNet with plain fusion convs', 'RCNet (plain fusion)',
+     dict(RCNET, fusion_conv_cfg=None)),
+    'neck-rcnet-no-csn': ('RCNet without CSN', 'RCNet w/o CSN',
+                          dict(RCNET, use_csn=False)),
+    'neck-rcnet-no-revfp': ('RCNet without RevFP', 'RCNet w/o RevFP',
+                            dict(RCNET, use_revfp=False)),
     'neck-pafpn':
+    ('PAFPN (for scale)', 'mmdet PAFPN', dict(type='mmdet.PAFPN')),
+}
+CASES: Dict[str, Case] = {
+    name:
     Case(
-        'PAFPN (for scale)',
-        Side('mmdet PAFPN', neck(dict(type='mmdet.PAFPN'))),
+        what,
+        Side(label, neck(cfg)),
         FPN,
         warmup=(256, 256),
-        check=check_neck_size),
+        check=check_neck_size)
+    for name, (what, label, cfg) in NECKS.items()
+}
+CASES.update({
     # RCNet's parts and ops
     'csn':
     Case('CrossScaleShift (5 x 256 ch)', Side('compiled shift', csn(True)),
@@ -838,6 +813,6 @@ CASES: Dict[str, Case] = {
         Side('AnomalyMetric', anomaly_metric()),
         None,
         size=(1024, 1024)),
-}
+})
 for _name, _case in CASES.items():
     register_case(_name, _case)
