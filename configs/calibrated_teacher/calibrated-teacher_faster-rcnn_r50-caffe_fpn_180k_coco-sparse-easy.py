@@ -12,6 +12,9 @@ detector = _base_.model
 detector.data_preprocessor = _base_.r50_caffe_preprocessor
 detector.backbone.update(_base_.r50_caffe_backbone)
 detector.roi_head.type = 'mmext.FIoURoIHead'
+# mmcv's RoIAlign results on every CPU thread (mmcv's kernel on CUDA)
+detector.roi_head.bbox_roi_extractor.update(
+    type='mmext.SingleRoIExtractor', roi_layer=dict(type='mmext.RoIAlign'))
 detector.roi_head.focal_iou_weight = _base_.focal_iou_weight
 model = dict(
     _delete_=True,

@@ -15,7 +15,12 @@ model = dict(
         type='mmext.MixedScaleFasterRCNN',
         # The authors keep predictions down to 1e-3 (pseudo labels are
         # filtered by semi_train_cfg).
-        test_cfg=dict(rcnn=dict(score_thr=1e-3))),
+        test_cfg=dict(rcnn=dict(score_thr=1e-3)),
+        # mmcv's RoIAlign results on every CPU thread (mmcv's kernel on CUDA)
+        roi_head=dict(
+            bbox_roi_extractor=dict(
+                type='mmext.SingleRoIExtractor',
+                roi_layer=dict(type='mmext.RoIAlign')))),
     semi_train_cfg=dict(
         miner=dict(
             type='mmext.PromotedPseudoLabelMiner',

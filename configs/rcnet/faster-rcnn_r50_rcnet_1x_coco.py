@@ -5,6 +5,11 @@ default_scope = 'mmext'
 
 model = dict(
     neck=dict(
-        type='mmext.RCNet', norm_cfg=dict(type='BN', requires_grad=True)))
+        type='mmext.RCNet', norm_cfg=dict(type='BN', requires_grad=True)),
+    # mmcv's RoIAlign results on every CPU thread (mmcv's kernel on CUDA)
+    roi_head=dict(
+        bbox_roi_extractor=dict(
+            type='mmext.SingleRoIExtractor',
+            roi_layer=dict(type='mmext.RoIAlign'))))
 train_dataloader = dict(batch_size=4, num_workers=2)
 auto_scale_lr = dict(base_batch_size=16)

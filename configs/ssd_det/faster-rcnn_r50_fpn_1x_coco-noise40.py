@@ -7,5 +7,12 @@ _base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
 # Plain names resolve in mmext's registries first, then in mmdet's.
 default_scope = 'mmext'
 
+# mmcv's RoIAlign results on every CPU thread (mmcv's kernel on CUDA)
+model = dict(
+    roi_head=dict(
+        bbox_roi_extractor=dict(
+            type='mmext.SingleRoIExtractor',
+            roi_layer=dict(type='mmext.RoIAlign'))))
+
 train_dataloader = dict(
     dataset=dict(ann_file='noisy_anns/instances_train2017_noise40.json'))

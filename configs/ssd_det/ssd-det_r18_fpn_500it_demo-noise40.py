@@ -27,8 +27,9 @@ model = dict(
         # mmcv's CPU RoIAlign dominates a CPU step (a bag is 125 RoIs a
         # box, extracted three times): one sample a bin.
         bbox_roi_extractor=dict(
-            type='SingleRoIExtractor',
-            roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=1),
+            type='mmext.SingleRoIExtractor',
+            roi_layer=dict(
+                type='mmext.RoIAlign', output_size=7, sampling_ratio=1),
             out_channels=64,
             featmap_strides=[4, 8, 16, 32]),
         in_channels=64,

@@ -551,17 +551,30 @@ def calibrated_teacher(impl: str,
     return build
 
 
-def box_refinement(impl: str, batch: int = 2) -> Callable[[str], Built]:
-    """SSD-Det's demo refinement network against the demo's Faster R-CNN it
-    feeds: a training step on the same images and noisy boxes, and
-    inference (Faster R-CNN's detection vs SSD-Det's refinement of the
-    boxes)."""
+def set_roi_layers(cfg, layer_type: str) -> None:
+    """Set the ``roi_layer`` type of every RoI extractor in a config."""
+    if isinstance(cfg, dict):
+        if isinstance(cfg.get('roi_layer'), dict):
+            cfg['roi_layer']['type'] = layer_type
+        for value in cfg.values():
+            set_roi_layers(value, layer_type)
+
+
+def demo_detector(key: str,
+                  roi_layer: Optional[str] = None,
+                  batch: int = 2) -> Callable[[str], Built]:
+    """A demo detector config's model (``DEMO_CONFIGS[key]``), optionally
+    with another RoI layer (``'RoIAlign'``: mmcv's): a training step on
+    ``batch`` images with their boxes, and inference (for SSD-Det the
+    refinement of the boxes)."""
 
     def build(device: str) -> Built:
         from mmengine.config import Config
-        config = DEMO_CONFIGS['ssd_det' if impl == 'mmext' else 'faster_rcnn']
+        cfg = Config.fromfile(DEMO_CONFIGS[key]).model
+        if roi_layer is not None:
+            set_roi_layers(cfg, roi_layer)
         torch.manual_seed(0)
-        model = _models('mmext').build(Config.fromfile(config).model)
+        model = _models('mmext').build(cfg)
         model.init_weights()
         model.to(device)
 
@@ -573,6 +586,35 @@ def box_refinement(impl: str, batch: int = 2) -> Callable[[str], Built]:
                 predict=predict_step(model, inputs, samples))
 
         return model, steps_for
+
+    return build
+
+
+def roi_align_op(impl: str, num_rois: int = 512) -> Callable[[str], Built]:
+    """RoIAlign (7 x 7, adaptive sampling as mmdet's R-CNNs) of
+    ``num_rois`` boxes (8-200 px) on a 256-channel stride-8 map of two
+    images: mmext's kernels or mmcv's."""
+
+    def build(device: str) -> Built:
+        from mmcv.ops import RoIAlign as MMCVRoIAlign
+
+        from mmext.ops import RoIAlign
+        layer = (RoIAlign if impl == 'mmext' else MMCVRoIAlign)(7, 1 / 8, 0)
+
+        def steps_for(size: Size, gts: Optional[int]) -> Dict[str, Step]:
+            feats = pyramid(
+                size, device, (256, ), (8, ), batch=2, grad=True)[0]
+            g = torch.Generator().manual_seed(0)
+            h, w = size
+            xy = torch.rand(num_rois, 2, generator=g) * torch.tensor([w, h])
+            wh = torch.rand(num_rois, 2, generator=g) * 192 + 8
+            rois = torch.cat([
+                torch.randint(0, 2,
+                              (num_rois, 1), generator=g).float(), xy, xy + wh
+            ], 1).to(device)
+            return module_steps(lambda x: layer(x, rois), (feats, ))
+
+        return None, steps_for
 
     return build
 
@@ -782,8 +824,27 @@ CASES.update({
     'ssd-det':
     Case(
         'SSD-Det refinement (demo R-18, 2 images)',
-        Side('SSDDet', box_refinement('mmext')),
-        Side('mmdet Faster R-CNN', box_refinement('mmdet')),
+        Side('SSDDet', demo_detector('ssd_det')),
+        Side('mmdet Faster R-CNN', demo_detector('faster_rcnn')),
+        size=(256, 256),
+        gts=5),
+    # RoIAlign on every CPU thread
+    'op-roi-align':
+    Case('RoIAlign 7x7, 512 RoIs, 256 ch, stride 8, 2 images',
+         Side('mmext.RoIAlign', roi_align_op('mmext')),
+         Side('mmcv RoIAlign', roi_align_op('mmcv'))),
+    'roi-align-faster-rcnn':
+    Case(
+        'demo Faster R-CNN R-18 (2 images) with each RoIAlign',
+        Side('mmext.RoIAlign', demo_detector('faster_rcnn')),
+        Side('mmcv RoIAlign', demo_detector('faster_rcnn', 'RoIAlign')),
+        size=(256, 256),
+        gts=5),
+    'roi-align-ssd-det':
+    Case(
+        'demo SSD-Det (2 images) with each RoIAlign',
+        Side('mmext.RoIAlign', demo_detector('ssd_det')),
+        Side('mmcv RoIAlign', demo_detector('ssd_det', 'RoIAlign')),
         size=(256, 256),
         gts=5),
     # DMDD

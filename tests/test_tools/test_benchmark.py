@@ -8,10 +8,11 @@ TOOL = 'tools/analysis_tools/benchmark.py'
 # Every registered case runs in one of these groups, at a small size (the
 # stride-128 neck level needs more than one value for BatchNorm).
 GROUPS = {
-    'necks and ops': ['neck-*', 'csn', 'op-*'],
+    'necks and ops': ['neck-*', 'csn', 'op-cross-scale-shift', 'op-dcnv2'],
     'tood and sparse':
     ['tal*', 'tood-head', 'fiou-head', 'calibrated-teacher'],
     'mixteacher and ssd-det': ['mixteacher', 'ssd-det'],
+    'roi align': ['*roi-align*'],
     'dmdd': ['wide-resnet', 'seg-head', 'dmdd', 'anomaly-metric'],
 }
 

@@ -124,7 +124,8 @@ class SSDRefineHead(BaseModule):
 
     Args:
         num_classes (int): object classes.
-        bbox_roi_extractor (dict): RoI feature extractor (mmcv RoIAlign).
+        bbox_roi_extractor (dict): RoI feature extractor (mmext.RoIAlign:
+            mmcv's results on every CPU thread, mmcv's kernel on CUDA).
         in_channels (int): RoI feature channels.
         roi_feat_size (int): RoI feature side.
         fc_channels (int): width of the fc layers.
@@ -150,8 +151,9 @@ class SSDRefineHead(BaseModule):
         self,
         num_classes: int,
         bbox_roi_extractor: ConfigType = dict(
-            type='SingleRoIExtractor',
-            roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
+            type='mmext.SingleRoIExtractor',
+            roi_layer=dict(
+                type='mmext.RoIAlign', output_size=7, sampling_ratio=0),
             out_channels=256,
             featmap_strides=[4, 8, 16, 32]),
         in_channels: int = 256,

@@ -14,6 +14,14 @@ void cross_scale_shift_forward(Tensor x, Tensor out, int64_t group_channels,
 void cross_scale_shift_backward(Tensor grad_out, Tensor grad_x,
                                 int64_t group_channels, const std::vector<int64_t>& shifts);
 
+void mmext_roi_align_forward(Tensor input, Tensor rois, Tensor output,
+                             double spatial_scale, int64_t sampling_ratio,
+                             bool aligned);
+
+void mmext_roi_align_backward(Tensor grad_output, Tensor rois,
+                              Tensor grad_input, double spatial_scale,
+                              int64_t sampling_ratio, bool aligned);
+
 bool with_cuda() {
 #ifdef MMEXT_WITH_CUDA
   return true;
@@ -37,5 +45,14 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("cross_scale_shift_backward", &cross_scale_shift_backward,
         "gradient of cross_scale_shift_forward", py::arg("grad_out"),
         py::arg("grad_x"), py::arg("group_channels"), py::arg("shifts"));
+  m.def("roi_align_forward", &mmext_roi_align_forward,
+        "RoIAlign (avg) on the CPU, RoIs over threads", py::arg("input"),
+        py::arg("rois"), py::arg("output"), py::arg("spatial_scale"),
+        py::arg("sampling_ratio"), py::arg("aligned"));
+  m.def("roi_align_backward", &mmext_roi_align_backward,
+        "gradient of roi_align_forward, channels over threads",
+        py::arg("grad_output"), py::arg("rois"), py::arg("grad_input"),
+        py::arg("spatial_scale"), py::arg("sampling_ratio"),
+        py::arg("aligned"));
   m.def("with_cuda", &with_cuda, "whether the CUDA kernels were compiled");
 }
