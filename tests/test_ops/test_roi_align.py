@@ -147,3 +147,16 @@ def test_extractor_builds_registered_or_mmcv_layers():
     ours = MODELS.build(cfg)(feats, rois)
     cfg['roi_layer'] = dict(type='RoIAlign', output_size=7)
     assert torch.equal(ours, MODELS.build(cfg)(feats, rois))
+
+
+@pytest.mark.skipif(
+    not torch.cuda.is_available(), reason='needs a GPU (mmcv kernel)')
+def test_cuda_runs_mmcv_kernel_and_matches_the_cpu_kernel():
+    features = torch.randn(2, 16, 40, 50, dtype=torch.float64)
+    rois = make_rois(60, torch.float64)
+    layer = RoIAlign(7, 0.5, 2)
+    cpu = layer(features, rois)
+    gpu = layer(features.cuda(), rois.cuda())
+    assert torch.equal(gpu,
+                       MMCVRoIAlign(7, 0.5, 2)(features.cuda(), rois.cuda()))
+    torch.testing.assert_close(gpu.cpu(), cpu, rtol=0, atol=1e-10)
