@@ -136,8 +136,9 @@ TABLE_HEADER = ('| case | image | GTs | step | mmext | baseline | time (ms) '
 def table_rows(name: str, case: Case, size: Size, gts: Optional[int],
                ours: dict, ref: Optional[dict]) -> List[str]:
     """The table's rows of one case at one size: one per step, each with
-    ``mmext / baseline`` values and their ratio. A baseline peak under
-    1 MiB (its process reused memory it already held) gets no ratio."""
+    ``mmext / baseline`` values and their ratio. A peak under 1 MiB on
+    either side (the process reused memory it already held, e.g. from the
+    warm-up) gets no ratio."""
     rows = []
     for step, cost in ours['steps'].items():
         base = ref['steps'][step] if ref else {}
@@ -149,9 +150,8 @@ def table_rows(name: str, case: Case, size: Size, gts: Optional[int],
             _pair(cost['time'], base.get('time')),
             _ratio(cost['time'], base.get('time')),
             _pair(cost['peak'], base_peak),
-            _ratio(
-                cost['peak'], base_peak
-                if base_peak is not None and base_peak >= 1 else None),
+            _ratio(cost['peak'], base_peak) if cost['peak'] >= 1 and
+            (base_peak or 0) >= 1 else '-',
             _pair(ours['params'], ref['params'] if ref else None, 2)
             if ours['params'] is not None else '-'
         ]
