@@ -11,17 +11,20 @@ Prints the metrics at the end; the logs (with per-iteration timing) go to the
 work dir.
 """
 import argparse
+import logging
 import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
+from mmengine.logging import print_log
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
 from mmext.engine import unwrapped_model
 from mmext.utils import (build_runner, check_checkpoint_fits,
                          check_data_before_run, check_dataset_paths,
                          release_process_group)
+from mmext.utils.config_keys import unread_keys
 
 
 def parse_args() -> argparse.Namespace:
@@ -106,6 +109,8 @@ def main() -> None:
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
 
+    for warning in unread_keys(args.config, cfg):
+        print_log(warning, 'current', logging.WARNING)
     check_dataset_paths(cfg)
     if not args.skip_data_check:
         check_data_before_run(cfg)

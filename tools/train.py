@@ -7,14 +7,17 @@ Usage::
         [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
+import logging
 import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
 from mmext.utils import (build_runner, check_data_before_run,
                          check_dataset_paths, release_process_group)
+from mmext.utils.config_keys import unread_keys
 
 
 def parse_args() -> argparse.Namespace:
@@ -106,6 +109,8 @@ def main() -> None:
         cfg.resume = True
         cfg.load_from = args.resume
 
+    for warning in unread_keys(args.config, cfg):
+        print_log(warning, 'current', logging.WARNING)
     check_dataset_paths(cfg)
     if not args.skip_data_check:
         check_data_before_run(cfg)

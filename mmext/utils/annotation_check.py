@@ -1,7 +1,9 @@
-"""Checks of a config's annotations before anything is built: the json
-level (cheap, run by ``tools/train.py`` / ``tools/test.py``) and the
-classes the model predicts. ``tools/misc/check_dataset.py`` adds the image
-level (every image read, its size compared)."""
+"""Checks of a config's data before anything is built, run by
+``tools/train.py`` / ``tools/test.py``: every COCO json (boxes, categories,
+a dataset that would be empty), the classes the model predicts against the
+classes the data hold, and the images (all exist; their headers give the
+json's sizes, ``image_check``). ``tools/misc/check_dataset.py`` adds
+decoding every image."""
 import logging
 import math
 import os.path as osp
@@ -14,6 +16,7 @@ from mmengine.logging import print_log
 
 from .coco_json import load_coco_json
 from .dataset_paths import _is_local, config_datasets, evaluator_ann_files
+from .image_check import check_images
 
 # A box may stick out of its image by this much (COCO's rounding) before it
 # is reported.
@@ -33,6 +36,8 @@ class AnnotationReport:
     class_counts: Dict[str, int] = field(default_factory=dict)
     num_images: int = 0
     num_annotations: int = 0
+    would_be_empty: bool = False
+    path: str = ''
 
 
 def _names(names: Sequence[str], limit: int = 8) -> str:
@@ -146,31 +151,108 @@ def dataset_classes(dataset: ConfigDict) -> Optional[Tuple[str, ...]]:
     return tuple(classes) if classes is not None else None
 
 
+def held_classes(coco: dict,
+                 classes: Sequence[str]) -> Optional[Tuple[str, ...]]:
+    """The classes a COCO dataset ends up with, label by label.
+
+    mmdet's ``CocoDataset`` (and ``CocoMetric``) keep the file's categories
+    whose name is one of ``classes`` and number them in the file's order
+    (``get_cat_ids(cat_names=classes)``): label ``i`` is the ``i``-th of
+    them, however many of ``classes`` the file lacks. ``None`` for a file
+    without annotations (unlabeled data), whose categories decide nothing.
+    """
+    if not coco.get('annotations'):
+        return None
+    wanted = set(classes)
+    return tuple(c['name'] for c in coco.get('categories', [])
+                 if c.get('name') in wanted)
+
+
 def coco_sources(cfg: Config) -> Iterator[Tuple[str, str, ConfigDict]]:
     """``(config key, json path, dataset config)`` of every local COCO json
     a config's datasets and evaluators read."""
     for key, dataset in config_datasets(cfg):
-        ann_file = dataset.get('ann_file') or ''
-        path = osp.join(dataset.get('data_root') or '', ann_file)
-        if ann_file.endswith('.json') and _is_local(path):
+        path = dataset_json(dataset)
+        if path:
             yield f'{key}.ann_file', path, dataset
     for key, path in evaluator_ann_files(cfg):
         if path.endswith('.json') and _is_local(path):
             yield key, path, ConfigDict()
 
 
-def check_annotations(cfg: Config) -> List[AnnotationReport]:
+def dataset_json(dataset: ConfigDict) -> Optional[str]:
+    """The local COCO json a dataset config reads, if any."""
+    ann_file = dataset.get('ann_file') or ''
+    path = osp.join(dataset.get('data_root') or '', ann_file)
+    return path if ann_file.endswith('.json') and _is_local(path) else None
+
+
+class JsonCache(dict):
+    """Each COCO json read once per check (COCO's train json is 450 MB)."""
+
+    def load(self, path: str) -> dict:
+        if path not in self:
+            self[path] = load_coco_json(path, keys=('images', ))
+        return self[path]
+
+
+def check_annotations(
+        cfg: Config,
+        jsons: Optional[JsonCache] = None) -> List[AnnotationReport]:
     """Check every COCO json a config reads (each file once)."""
+    jsons = JsonCache() if jsons is None else jsons
     reports, seen = [], set()
     for key, path, dataset in coco_sources(cfg):
         if path in seen:
             continue
         seen.add(path)
-        coco = load_coco_json(path, keys=('images', ))
         classes = dataset_classes(dataset) if dataset else None
+        coco = jsons.load(path)
         report = check_coco(coco, f'{key} ({path})', classes)
+        emptiness = _emptiness_problems(coco, key, dataset, classes)
+        report.errors[:0] = emptiness
+        report.would_be_empty = any('would be empty' in e for e in emptiness)
+        report.path = path
         reports.append(report)
     return reports
+
+
+def _emptiness_problems(coco: dict, key: str, dataset: ConfigDict,
+                        classes: Optional[Sequence[str]]) -> List[str]:
+    """A dataset that would be empty, or train on no annotation at all."""
+    training = key.startswith('train_dataloader')
+    if not coco.get('images'):
+        return ['no images: the dataset would be empty']
+    if 'annotations' not in coco:
+        if training:
+            return [
+                'no "annotations" list: every image would train as one '
+                'without objects. An unlabeled set says so with '
+                '"annotations": [] (split_coco_semi.py writes it)'
+            ]
+        return []
+    filter_cfg = (dataset or {}).get('filter_cfg') or {}
+    if training and filter_cfg.get('filter_empty_gt'):
+        ids = _category_ids(coco, classes)
+        if not any(
+                ann.get('category_id') in ids and not ann.get('iscrowd')
+                for ann in coco['annotations']):
+            return [
+                'no annotation of the dataset\'s classes, and '
+                f'{key.rsplit(".ann_file", 1)[0]}.filter_cfg.filter_empty_gt'
+                '=True drops every image '
+                'without one: the dataset would be empty'
+            ]
+    return []
+
+
+def _category_ids(coco: dict, classes: Optional[Sequence[str]]) -> set:
+    wanted = None if classes is None else set(classes)
+    return {
+        c.get('id')
+        for c in coco.get('categories', [])
+        if wanted is None or c.get('name') in wanted
+    }
 
 
 def _num_classes_keys(node, key: str) -> Iterator[Tuple[str, int]]:
@@ -185,39 +267,142 @@ def _num_classes_keys(node, key: str) -> Iterator[Tuple[str, int]]:
             yield from _num_classes_keys(value, f'{key}[{i}]')
 
 
-def check_num_classes(cfg: Config) -> List[str]:
-    """Each ``num_classes`` of the model must cover the training data's
-    classes (else the losses fail deep inside, or labels are wrong)."""
-    if 'model' not in cfg:
-        return []
-    problems = []
+def _maps_labels_to_categories(evaluator: dict) -> bool:
+    """Whether an evaluator indexes the file's category ids by predicted
+    label (mmdet's ``CocoMetric`` and its subclasses): a label past the
+    dataset's classes fails there (``IndexError`` in ``results2json``)."""
+    from mmdet.evaluation import CocoMetric
+
+    from mmext.registry import METRICS
+    metric_type = evaluator.get('type')
+    if not isinstance(metric_type, str):
+        return isinstance(metric_type, type) and issubclass(
+            metric_type, CocoMetric)
+    metric_class = METRICS.get(metric_type)
+    return metric_class is not None and issubclass(metric_class, CocoMetric)
+
+
+def _evaluated_classes(
+        cfg: Config,
+        jsons: JsonCache) -> Iterator[Tuple[str, str, Tuple[str, ...], str]]:
+    """``(evaluator key, dataset key, held classes, where they come from)``
+    of every label-mapping evaluator: the classes of its dataset's metainfo
+    that are categories of the json it evaluates against."""
+    for split in ('val', 'test'):
+        evaluators = cfg.get(f'{split}_evaluator') or []
+        if isinstance(evaluators, dict):
+            evaluators = [evaluators]
+        datasets = list(config_datasets(cfg, [f'{split}_dataloader']))
+        if not datasets:
+            continue
+        dataset_key, dataset = datasets[0]
+        classes = dataset_classes(dataset)
+        if classes is None:
+            continue
+        for i, evaluator in enumerate(evaluators):
+            if not _maps_labels_to_categories(evaluator):
+                continue
+            key = f'{split}_evaluator' + (f'[{i}]'
+                                          if len(evaluators) > 1 else '')
+            path = evaluator.get('ann_file')
+            if not (path and path.endswith('.json') and _is_local(path)):
+                path = dataset_json(dataset)
+            held = (
+                held_classes(jsons.load(path), classes)
+                if path and osp.isfile(path) else None)
+            if held is None:
+                yield key, dataset_key, classes, f'{dataset_key} classes'
+            else:
+                yield key, dataset_key, held, (
+                    f'the {dataset_key} classes that are categories of '
+                    f'{path}')
+
+
+def _train_classes(cfg: Config,
+                   jsons: JsonCache) -> Iterator[Tuple[str, Tuple[str, ...]]]:
+    """``(dataset key, classes it trains on)`` of every labeled training
+    dataset: its classes, narrowed to the categories of its json."""
     for key, dataset in config_datasets(cfg, ['train_dataloader']):
         classes = dataset_classes(dataset)
         if classes is None:
             continue
-        for model_key, num_classes in _num_classes_keys(cfg.model, 'model'):
+        path = dataset_json(dataset)
+        if path is None or not osp.isfile(path):
+            yield key, classes
+            continue
+        held = held_classes(jsons.load(path), classes)
+        if held is not None:
+            yield key, held
+
+
+def check_num_classes(
+        cfg: Config,
+        jsons: Optional[JsonCache] = None) -> Tuple[List[str], List[str]]:
+    """Compare each ``num_classes`` of the model with the classes the data
+    hold, after the dataset's class filtering (``held_classes``).
+
+    Errors: fewer ``num_classes`` than a training dataset's classes (the
+    losses fail deep inside, or labels are wrong), and more than a
+    ``CocoMetric`` evaluates (it fails at the first evaluation, after a
+    whole training interval). Warnings: more than the training data hold,
+    when no evaluator depends on it (those classes never train).
+
+    Returns:
+        ``(errors, warnings)``, each message naming the config keys to set.
+    """
+    if 'model' not in cfg:
+        return [], []
+    heads = list(_num_classes_keys(cfg.model, 'model'))
+    jsons = JsonCache() if jsons is None else jsons
+    errors, warnings = set(), set()
+    for key, classes in _train_classes(cfg, jsons):
+        for model_key, num_classes in heads:
             if num_classes < len(classes):
-                problems.append(
+                errors.add(
                     f'{model_key} = {num_classes}, but {key} has '
                     f'{len(classes)} classes {_names(classes)}: set '
                     f'{model_key} = {len(classes)}, or give the dataset '
                     'metainfo=dict(classes=(...)) with the classes to keep')
-    return sorted(set(problems))
+            elif num_classes > len(classes):
+                warnings.add(
+                    f'{model_key} = {num_classes}, but {key} holds '
+                    f'{len(classes)} classes {_names(classes)}: '
+                    f'{num_classes - len(classes)} of the model\'s classes '
+                    'get no training example')
+    for key, dataset_key, held, origin in _evaluated_classes(cfg, jsons):
+        for model_key, num_classes in heads:
+            if num_classes > len(held):
+                errors.add(
+                    f'{model_key} = {num_classes}, but {key} evaluates '
+                    f'{len(held)} classes ({origin}: {_names(held)}); it '
+                    'maps each predicted label to one of them and would '
+                    'fail at the first evaluation. Set every num_classes '
+                    f'of the model ({", ".join(k for k, _ in heads)}) to '
+                    f'{len(held)} and metainfo=dict(classes=(...)) of '
+                    f'{dataset_key} and the other datasets to those '
+                    'classes')
+    return sorted(errors), sorted(warnings)
 
 
 def check_data_before_run(cfg: Config) -> None:
     """The cheap data checks the tools run before building a runner: every
-    COCO json read, checked box by box, against the model's classes.
+    COCO json read, checked box by box, against the model's classes; every
+    image there, with the size its json says (headers only).
 
     Raises:
         ValueError: listing the first problems and how to see them all.
     """
-    problems = check_num_classes(cfg)
-    for report in check_annotations(cfg):
+    jsons = JsonCache()
+    problems, warnings = check_num_classes(cfg, jsons)
+    image_errors, notes = check_images(cfg, jsons)
+    for message in warnings + notes:
+        print_log(message, 'current', logging.WARNING)
+    for report in check_annotations(cfg, jsons):
         problems += [f'{report.source}: {e}' for e in report.errors]
         for warning in report.warnings:
             print_log(f'{report.source}: {warning}', 'current',
                       logging.WARNING)
+    problems += image_errors
     if problems:
         shown = '\n  '.join(problems[:10])
         more = f'\n  ... and {len(problems) - 10} more' if len(

@@ -27,6 +27,7 @@ import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
 from mmext.registry import DATASETS
 from mmext.utils import (check_annotations, check_dataset_paths,
                          check_num_classes)
+from mmext.utils.annotation_check import JsonCache, dataset_json
 from mmext.utils.dataset_paths import config_datasets
 
 SPLITS = ('train', 'val', 'test')
@@ -102,9 +103,12 @@ def main() -> None:
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     check_dataset_paths(cfg)
 
-    problems = check_num_classes(cfg)
-    warnings = []
-    for report in check_annotations(cfg):
+    jsons = JsonCache()
+    problems, warnings = check_num_classes(cfg, jsons)
+    empty = set()
+    for report in check_annotations(cfg, jsons):
+        if report.would_be_empty:
+            empty.add(report.path)
         print(f'\n{report.source}: {report.num_images} images, '
               f'{report.num_annotations} annotations')
         width = max([len(n) for n in report.class_counts] + [5])
@@ -115,6 +119,10 @@ def main() -> None:
     if not args.no_images:
         print()
         for key, dataset in datasets_of(cfg, args.splits):
+            if dataset_json(dataset) in empty:
+                print(f'{key}: not reading images (the dataset would be '
+                      'empty)')
+                continue
             problems += image_problems(key, dataset)
 
     for warning in warnings:
@@ -124,7 +132,8 @@ def main() -> None:
         for problem in problems:
             print(f'  {problem}')
         sys.exit(1)
-    print('\nNo problem found.')
+    print('\nNo problem found' +
+          (f' ({len(warnings)} warning(s) above).' if warnings else '.'))
 
 
 if __name__ == '__main__':
