@@ -116,3 +116,32 @@ def test_test_refuses_another_models_checkpoint(demo_data_root, tmp_path):
                        str(tmp_path / 'test'), '--allow-partial-checkpoint',
                        '--cfg-options', 'test_dataloader.dataset.indices=2')
     assert 'coco/bbox_mAP' in allowed.stdout + allowed.stderr
+
+
+def test_a_json_without_annotations_or_images_is_a_problem(
+        demo_data_root, tmp_path):
+    root, config = copy_demo(demo_data_root, tmp_path)
+    train_json = root / 'annotations' / 'instances_train.json'
+    coco = json.loads(train_json.read_text())
+    train_json.write_text(json.dumps(dict(coco, annotations=None)).replace(
+        '"annotations": null, ', ''))
+    proc = run_tool('tools/misc/check_dataset.py', config, check=False)
+    assert proc.returncode == 1
+    assert 'no "annotations" list: every image would train as one' in (
+        proc.stdout)
+    assert 'No problem found' not in proc.stdout
+
+    train_json.write_text(json.dumps(dict(coco, images=[], annotations=[])))
+    proc = run_tool('tools/misc/check_dataset.py', config, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert 'no images: the dataset would be empty' in proc.stdout
+    assert ('train_dataloader.dataset: not reading images (the dataset '
+            'would be empty)') in proc.stdout
+    train = run_tool(
+        'tools/train.py',
+        config,
+        '--work-dir',
+        str(tmp_path / 'work'),
+        check=False)
+    assert 'no images: the dataset would be empty' in train.stderr
+    assert not (tmp_path / 'work').exists()
