@@ -11,7 +11,21 @@ def build_runner(cfg: Config) -> Runner:
     NaN stop, CPU multi-process)."""
     cfg = cfg.copy()
     cfg.setdefault('runner_type', 'mmext.MMExtRunner')
+    without_workers_keep_none(cfg)
     return RUNNERS.build(cfg)
+
+
+def without_workers_keep_none(cfg: Config) -> None:
+    """``persistent_workers`` off for dataloaders with ``num_workers=0``:
+    there are no workers to keep, and torch's DataLoader refuses the pair
+    (so ``--cfg-options train_dataloader.num_workers=0`` just works).
+    Replaces the loader dicts of ``cfg`` (a copy), not their contents."""
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if (loader and loader.get('num_workers', 0) == 0
+                and loader.get('persistent_workers')):
+            cfg[f'{split}_dataloader'] = dict(
+                loader, persistent_workers=False)
 
 
 def release_process_group() -> None:

@@ -1,6 +1,7 @@
 """SafeCheckpointHook and --resume: a crash at any step of saving leaves a
 complete checkpoint that --resume finds and continues from, to the state an
 uninterrupted run reaches; non-finite weights are never saved."""
+import errno
 import os
 import os.path as osp
 
@@ -170,3 +171,37 @@ def test_non_finite_weights_are_not_saved(tmp_path):
         hook._save_checkpoint_with_step(runner, 2, dict(iter=2, epoch=0))
     assert not (tmp_path / 'iter_2.pth').exists()
     assert checkpoint_problem(str(tmp_path / 'iter_1.pth')) is None
+
+
+def test_a_full_disk_leaves_no_partial_file_and_says_what_is_needed(
+        tmp_path, monkeypatch):
+    runner = toy_runner(tmp_path, max_iters=3)
+    save = runner.save_checkpoint
+    saves = []
+
+    def disk_fills_on_the_third_save(out_dir, filename, *args, **kwargs):
+        saves.append(filename)
+        save(out_dir, filename, *args, **kwargs)
+        if len(saves) == 3:
+            path = osp.join(out_dir, filename)
+            with open(path, 'r+b') as f:  # what fit before the disk was full
+                f.truncate(osp.getsize(path) // 2)
+            raise OSError(errno.ENOSPC, 'No space left on device', path)
+
+    monkeypatch.setattr(runner, 'save_checkpoint',
+                        disk_fills_on_the_third_save)
+    with pytest.raises(OSError) as error:
+        runner.train()
+    message = str(error.value)
+    assert error.value.errno == errno.ENOSPC
+    assert f'Could not write checkpoint {tmp_path / "iter_3.pth"}' in message
+    size = osp.getsize(tmp_path / 'iter_2.pth') / 2**20
+    assert (f'It needs about {size:.1f} MiB (the size of the previous'
+            in message)
+    assert f'the previous checkpoint {tmp_path / "iter_2.pth"} is kept' in (
+        message)
+    assert 'MiB are free on the file system of' in message
+    assert not [f for f in os.listdir(tmp_path) if f.endswith('.tmp')]
+    with open(tmp_path / 'last_checkpoint') as f:
+        assert f.read() == str(tmp_path / 'iter_2.pth')
+    assert checkpoint_problem(str(tmp_path / 'iter_2.pth')) is None

@@ -124,9 +124,12 @@ def test_train_writes_checkpoints_with_progress(trained):
 def test_test_tool_evaluates_dumps_and_draws(trained, tmp_path):
     config, work_dir = trained
     out = str(tmp_path / 'preds.pkl')
+    # persistent_workers with num_workers=0, which torch refuses: the tools
+    # switch it off (no workers to keep).
     proc = run_tool('tools/test.py', config,
                     osp.join(work_dir, 'epoch_2.pth'), '--work-dir',
-                    str(tmp_path), '--out', out, '--show-dir', 'vis')
+                    str(tmp_path), '--out', out, '--show-dir', 'vis',
+                    '--cfg-options', 'test_dataloader.persistent_workers=True')
     log = proc.stdout + proc.stderr
     assert 'coco/bbox_mAP: ' in log and 'Test metrics:' in log
     with open(out, 'rb') as f:

@@ -1,6 +1,9 @@
+import errno
 import glob
 import os
 import os.path as osp
+import shutil
+from typing import Optional
 
 from mmengine.dist import all_gather_object, get_dist_info, is_main_process
 from mmengine.fileio import LocalBackend
@@ -36,6 +39,20 @@ def write_text_atomically(path: str, text: str) -> None:
     with open(tmp_path, 'w') as f:
         f.write(text)
     commit_file(tmp_path, path)
+
+
+def _mib(num_bytes: int) -> str:
+    return f'{num_bytes / 2**20:.1f} MiB'
+
+
+def _state_bytes(runner) -> int:
+    """Bytes of the model's and the optimizer's tensors: what a checkpoint
+    holds, less its small metadata."""
+    tensors = list(unwrapped_model(runner).state_dict().values())
+    optimizer = getattr(runner.optim_wrapper, 'optimizer', None)
+    for state in (optimizer.state.values() if optimizer else []):
+        tensors += [v for v in state.values() if hasattr(v, 'nbytes')]
+    return sum(t.nbytes for t in tensors if hasattr(t, 'nbytes'))
 
 
 @HOOKS.register_module()
@@ -101,27 +118,62 @@ class SafeCheckpointHook(CheckpointHook):
                                            list(self.keep_ckpt_ids))
         self._rank_states = self.gather_rank_states(runner)
         filename = self.filename_tmpl.format(step)
+        previous = self.last_ckpt
         self.last_ckpt = osp.join(self.out_dir, filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        runner.save_checkpoint(
-            self.out_dir,
-            f'.{filename}.tmp',
-            self.file_client_args,
-            save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler,
-            meta=meta,
-            by_epoch=self.by_epoch,
-            backend_args=self.backend_args,
-            **self.args)
+        tmp_path = osp.join(self.out_dir, f'.{filename}.tmp')
+        try:
+            runner.save_checkpoint(
+                self.out_dir,
+                osp.basename(tmp_path),
+                self.file_client_args,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_param_scheduler,
+                meta=meta,
+                by_epoch=self.by_epoch,
+                backend_args=self.backend_args,
+                **self.args)
+            if is_main_process():
+                commit_file(tmp_path, self.last_ckpt)
+        except OSError as error:
+            self.last_ckpt = previous
+            runner.message_hub.update_info('last_ckpt', previous)
+            raise self._failed_write(error, runner, filename,
+                                     previous) from error
         if not is_main_process():
             return
-        commit_file(osp.join(self.out_dir, f'.{filename}.tmp'), self.last_ckpt)
         write_text_atomically(
             osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
         for old_step in outdated:
             path = osp.join(self.out_dir, self.filename_tmpl.format(old_step))
             if osp.isfile(path):
                 os.remove(path)
+
+    def _failed_write(self, error: OSError, runner, filename: str,
+                      previous: Optional[str]) -> OSError:
+        """Remove the partial file of a failed write and say what failed,
+        where, and (out of space) how many bytes it needs."""
+        tmp_path = osp.join(self.out_dir, f'.{filename}.tmp')
+        written = osp.getsize(tmp_path) if osp.isfile(tmp_path) else 0
+        if osp.isfile(tmp_path):
+            os.remove(tmp_path)
+        kept = (f'the previous checkpoint {previous} is kept'
+                if previous else 'no checkpoint was written before this one')
+        message = (f'Could not write checkpoint '
+                   f'{osp.join(self.out_dir, filename)} ({error.strerror}); '
+                   f'the partial file was removed and {kept}.')
+        if error.errno == errno.ENOSPC:
+            if previous and osp.isfile(previous):
+                needed, basis = osp.getsize(previous), 'previous checkpoint'
+            else:
+                needed = max(written, _state_bytes(runner))
+                basis = 'weights and optimizer state'
+            free = shutil.disk_usage(self.out_dir).free
+            message += (f' It needs about {_mib(needed)} (the size of the '
+                        f'{basis}); {_mib(free)} are free on the file system '
+                        f'of {self.out_dir}. Free space there, or set '
+                        'default_hooks.checkpoint.out_dir, then --resume.')
+        return OSError(error.errno, message)
 
     def gather_rank_states(self, runner) -> list:
         """Every rank's random states and rank-local buffers (collective:
