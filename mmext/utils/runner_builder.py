@@ -24,8 +24,7 @@ def without_workers_keep_none(cfg: Config) -> None:
         loader = cfg.get(f'{split}_dataloader')
         if (loader and loader.get('num_workers', 0) == 0
                 and loader.get('persistent_workers')):
-            cfg[f'{split}_dataloader'] = dict(
-                loader, persistent_workers=False)
+            cfg[f'{split}_dataloader'] = dict(loader, persistent_workers=False)
 
 
 def release_process_group() -> None:

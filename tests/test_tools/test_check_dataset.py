@@ -123,8 +123,10 @@ def test_a_json_without_annotations_or_images_is_a_problem(
     root, config = copy_demo(demo_data_root, tmp_path)
     train_json = root / 'annotations' / 'instances_train.json'
     coco = json.loads(train_json.read_text())
-    train_json.write_text(json.dumps(dict(coco, annotations=None)).replace(
-        '"annotations": null, ', ''))
+    train_json.write_text(
+        json.dumps(dict(coco,
+                        annotations=None)).replace('"annotations": null, ',
+                                                   ''))
     proc = run_tool('tools/misc/check_dataset.py', config, check=False)
     assert proc.returncode == 1
     assert 'no "annotations" list: every image would train as one' in (
