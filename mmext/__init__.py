@@ -1,5 +1,5 @@
 """mmext: an OpenMMLab 2.0 extension for detection research."""
-from .compat import register_config_package
+from .compat import import_stack_quietly, register_config_package
 from .serialization import register_checkpoint_safe_globals
 from .version import __version__, version_info
 
@@ -10,5 +10,8 @@ register_config_package()
 # mmengine version (upstream 0.10.7 passes no weights_only: torch >= 2.6
 # then refuses its HistoryBuffer).
 register_checkpoint_safe_globals()
+# The OneDL stack's import-time notices, none of which concerns mmext's
+# users (and one of which is wrong), are dropped.
+import_stack_quietly()
 
 __all__ = ['__version__', 'version_info']

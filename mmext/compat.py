@@ -1,6 +1,11 @@
 """Adaptations to the OpenMMLab versions mmext runs on (upstream mmengine
 0.10.7 and the OneDL distributions), applied when mmext is imported."""
+import contextlib
+import importlib
+import io
 import os.path as osp
+import sys
+import warnings
 from typing import Callable
 
 
@@ -30,3 +35,34 @@ def register_config_package() -> None:
 
     get_installed_path.resolves_mmext = True  # type: ignore[attr-defined]
     config_module.get_installed_path = get_installed_path
+
+
+# What the OneDL distributions print on import: mmdet and mmseg without the
+# optional ``onedl`` package (its datasets only), and mmdet without
+# ``faster_coco_eval``, which only its FasterCocoMetric needs (CocoMetric
+# computes COCO's metrics with pycocotools).
+_STACK_IMPORT_NOISE = ('Could not import OneDL', )
+_STACK_IMPORT_WARNINGS = ('faster_coco_eval is not installed', )
+_NOISY_STACK_MODULES = ('mmdet.datasets', 'mmdet.evaluation',
+                        'mmseg.datasets')
+
+
+def import_stack_quietly() -> None:
+    """Import the modules of the OpenMMLab stack that print on import, with
+    exactly those messages dropped (see ``_STACK_IMPORT_NOISE``): the tools
+    otherwise start with five lines, one of them wrong ("metrics will not
+    be computed"). Anything else they print still shows."""
+    for module in _NOISY_STACK_MODULES:
+        if module in sys.modules:
+            continue
+        out = io.StringIO()
+        with warnings.catch_warnings(), contextlib.redirect_stdout(out):
+            for message in _STACK_IMPORT_WARNINGS:
+                warnings.filterwarnings('ignore', message=message)
+            importlib.import_module(module)
+        kept = [
+            line for line in out.getvalue().splitlines()
+            if not line.startswith(_STACK_IMPORT_NOISE)
+        ]
+        if kept:
+            print('\n'.join(kept))

@@ -55,3 +55,12 @@ def test_registering_twice_wraps_once(monkeypatch):
     wrapped = config_module.get_installed_path
     register_config_package()
     assert config_module.get_installed_path is wrapped
+
+
+def test_the_tools_start_without_the_stacks_import_notices():
+    from mmext.testing import run_tool
+    proc = run_tool('tools/misc/print_registry.py', 'hook')
+    output = proc.stdout + proc.stderr
+    assert 'Could not import OneDL' not in output
+    assert 'faster_coco_eval' not in output
+    assert output.startswith('hook (')
