@@ -43,8 +43,7 @@ def register_config_package() -> None:
 # computes COCO's metrics with pycocotools).
 _STACK_IMPORT_NOISE = ('Could not import OneDL', )
 _STACK_IMPORT_WARNINGS = ('faster_coco_eval is not installed', )
-_NOISY_STACK_MODULES = ('mmdet.datasets', 'mmdet.evaluation',
-                        'mmseg.datasets')
+_NOISY_STACK_MODULES = ('mmdet.datasets', 'mmdet.evaluation', 'mmseg.datasets')
 
 
 def import_stack_quietly() -> None:

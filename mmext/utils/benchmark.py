@@ -79,6 +79,9 @@ def parse_size(text: str) -> Size:
         h, w = (int(v) for v in text.lower().split('x'))
     except ValueError:
         raise ValueError(f'image size {text!r} is not HxW (e.g. 512x512)')
+    if h < 1 or w < 1:
+        raise ValueError(f'image size {text!r}: height and width must be '
+                         'at least 1 px')
     return h, w
 
 

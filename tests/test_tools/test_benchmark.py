@@ -1,7 +1,10 @@
+import importlib.util
+import os.path as osp
+
 import pytest
 
 import mmext.utils.benchmark_cases  # noqa: F401
-from mmext.testing import run_tool
+from mmext.testing import REPO_ROOT, run_tool
 from mmext.utils.benchmark import BENCHMARK_CASES, select_cases
 
 TOOL = 'tools/analysis_tools/benchmark.py'
@@ -104,7 +107,9 @@ def test_a_row_per_size_and_number_of_boxes():
     [(('--cases', 'neck-rcnet', '--sizes', '256x256', '128x128'),
       'neck-rcnet: size 128x128 gives the stride-128 level a 1x1 map'),
      (('--cases', 'nothing-*'), "no benchmark case matches 'nothing-*'"),
-     (('--sizes', '512'), "image size '512' is not HxW")])
+     (('--sizes', '512'), "image size '512' is not HxW"),
+     (('--cases', 'tal', '--sizes', '0x0'),
+      "image size '0x0': height and width must be at least 1 px")])
 def test_bad_requests_are_refused_before_measuring(args, message):
     proc = run_tool(TOOL, *args, check=False)
     assert proc.returncode != 0
@@ -116,3 +121,17 @@ def test_list_names_every_case():
     proc = run_tool(TOOL, '--list')
     assert [line.split(':')[0]
             for line in proc.stdout.splitlines()] == list(BENCHMARK_CASES)
+
+
+@pytest.mark.parametrize('env, threads', [(None, 2), ('1', 1), ('3', 3),
+                                          ('', 2), ('x', 2)])
+def test_threads_follow_omp_num_threads(env, threads, monkeypatch):
+    spec = importlib.util.spec_from_file_location('benchmark_tool',
+                                                  osp.join(REPO_ROOT, TOOL))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    if env is None:
+        monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    else:
+        monkeypatch.setenv('OMP_NUM_THREADS', env)
+    assert tool.default_threads() == threads

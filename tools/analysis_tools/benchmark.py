@@ -20,6 +20,7 @@ values and their ratio. Examples (what docs/benchmarks.md records)::
     python tools/analysis_tools/benchmark.py --device cuda
 """
 import argparse
+import os
 from typing import List, Optional
 
 import torch
@@ -29,6 +30,12 @@ from mmext.utils import describe_device
 from mmext.utils.benchmark import (BENCHMARK_CASES, TABLE_HEADER, parse_size,
                                    run_case_side, select_cases, table_rows,
                                    worker_report)
+
+
+def default_threads() -> int:
+    """OMP_NUM_THREADS when the environment sets it, else 2."""
+    value = os.environ.get('OMP_NUM_THREADS', '')
+    return int(value) if value.isdigit() and int(value) > 0 else 2
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,7 +53,12 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         help='GT boxes an image, for cases with boxes (default: each case\'s)')
     parser.add_argument('--repeat', type=int, default=5)
-    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=default_threads(),
+        help='CPU threads of each side (default: OMP_NUM_THREADS if set, '
+        'else 2, the development machine\'s cores)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
         '--list', action='store_true', help='list the cases and exit')
