@@ -17,6 +17,7 @@ mmdet's json per image; anomaly models: ``<name>.json`` with the score and
 import argparse
 import os
 import os.path as osp
+from typing import List
 
 from mmengine.config import Config
 
@@ -80,6 +81,11 @@ def main() -> None:
         raise FileNotFoundError(f'--weights {args.weights!r} not found')
     refuse_overwriting(args)
     cfg = Config.fromfile(args.model)
+    # The inferencer writes the drawings to --out-dir itself; the config's
+    # visualization backends would want a save_dir of their own (mmengine
+    # warns "Failed to add LocalVisBackend" on every run).
+    if cfg.get('visualizer'):
+        cfg.visualizer.vis_backends = None
     call_args = dict(
         inputs=args.inputs,
         batch_size=args.batch_size,
@@ -100,9 +106,28 @@ def main() -> None:
             args.device,
             scope=cfg.get('default_scope', 'mmdet'))
         call_args['pred_score_thr'] = args.pred_score_thr
-    inferencer(**call_args)
+    predictions = inferencer(**call_args)['predictions']
+    print(summary(predictions, call_args))
     if not (args.no_save_vis and args.no_save_pred):
         print(f'results written to {osp.abspath(args.out_dir)}')
+
+
+def summary(predictions: List[dict], call_args: dict) -> str:
+    """One line of what was found: detections at or above the score
+    threshold, or images judged anomalous, out of the images read."""
+    images = f'{len(predictions)} image{"s" * (len(predictions) != 1)}'
+    if 'threshold' in call_args:
+        if call_args['threshold'] is None:
+            scores = [p['pred_score'] for p in predictions]
+            return (f'{images} scored (image scores {min(scores):.3g} to '
+                    f'{max(scores):.3g}; --threshold decides)')
+        anomalous = sum(bool(p['is_anomalous']) for p in predictions)
+        return (f'{anomalous} of {images} anomalous (image score >= '
+                f'{call_args["threshold"]})')
+    threshold = call_args['pred_score_thr']
+    found = sum(
+        sum(score >= threshold for score in p['scores']) for p in predictions)
+    return f'{found} detections >= {threshold} in {images}'
 
 
 if __name__ == '__main__':

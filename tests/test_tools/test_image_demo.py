@@ -49,7 +49,8 @@ def test_detector(image_dir, tmp_path):
     out = tmp_path / 'out'
     args = ('demo/image_demo.py', image_dir, DET_CONFIG, '--weights', ckpt,
             '--out-dir', str(out), '--device', 'cpu', '--pred-score-thr', '0')
-    run_tool(*args)
+    proc = run_tool(*args)
+    found = 0
     for name in ('x', 'y'):
         assert cv2.imread(str(out / 'vis' / f'{name}.jpg')).shape == (100, 140,
                                                                       3)
@@ -57,6 +58,9 @@ def test_detector(image_dir, tmp_path):
         assert len(pred['bboxes']) == len(pred['scores']) == len(
             pred['labels']) > 0
         assert all(0 <= label < 6 for label in pred['labels'])
+        found += len(pred['scores'])
+    assert f'{found} detections >= 0.0 in 2 images' in proc.stdout
+    assert 'Failed to add' not in proc.stdout + proc.stderr
     before = (out / 'vis' / 'x.jpg').read_bytes()
     refused = run_tool(*args, check=False)
     assert refused.returncode != 0
@@ -68,8 +72,10 @@ def test_detector(image_dir, tmp_path):
 def test_anomaly_model(image_dir, tmp_path):
     ckpt = save_checkpoint(AD_CONFIG, tmp_path / 'dmdd.pth')
     out = tmp_path / 'out'
-    run_tool('demo/image_demo.py', image_dir, AD_CONFIG, '--weights', ckpt,
-             '--out-dir', str(out), '--device', 'cpu', '--threshold', '0.5')
+    proc = run_tool('demo/image_demo.py',
+                    image_dir, AD_CONFIG, '--weights', ckpt, '--out-dir',
+                    str(out), '--device', 'cpu', '--threshold', '0.5')
+    anomalous = 0
     for name in ('x', 'y'):
         panel = cv2.imread(str(out / 'vis' / f'{name}.png'))
         assert panel.shape == (100 + 14, 3 * 140 + 28, 3)
@@ -77,6 +83,10 @@ def test_anomaly_model(image_dir, tmp_path):
         assert pred['threshold'] == 0.5
         assert pred['is_anomalous'] == (pred['pred_score'] >= 0.5)
         assert np.load(out / 'preds' / f'{name}.npy').shape == (100, 140)
+        anomalous += pred['is_anomalous']
+    assert (f'{anomalous} of 2 images anomalous (image score >= 0.5)'
+            in proc.stdout)
+    assert 'Failed to add' not in proc.stdout + proc.stderr
 
 
 def test_missing_checkpoint_is_named(image_dir, tmp_path):
