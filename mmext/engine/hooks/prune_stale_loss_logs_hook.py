@@ -1,6 +1,7 @@
 from typing import Optional
 
 from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner
 
 from mmext.registry import HOOKS
@@ -15,7 +16,10 @@ class PruneStaleLossLogsHook(Hook):
     segmentation) the logger keeps printing the last values of losses no
     longer trained. This hook, after ``RuntimeInfoHook`` has recorded the
     iteration's outputs and before ``LoggerHook`` prints them, removes the
-    ``train/`` loss entries that this iteration did not produce.
+    ``train/`` loss entries that this iteration did not produce, and
+    restarts the history of the total ``loss`` there (it would otherwise
+    average the old stage's iterations with the new one's: ``loss: 10.68``
+    beside ``loss_focal: 0.04``, ``loss_l1: 0.49``).
     """
     priority = 'NORMAL'
 
@@ -33,3 +37,10 @@ class PruneStaleLossLogsHook(Hook):
         ]
         for key in stale:
             scalars.pop(key)
+        if stale and 'loss' in outputs and 'train/loss' in scalars:
+            # The total restarts with the new stage's terms, so that the
+            # logged window mean of ``loss`` is the sum of the logged means
+            # of the terms beside it.
+            total = HistoryBuffer()
+            total.update(float(outputs['loss']))
+            scalars['train/loss'] = total
