@@ -204,8 +204,9 @@ def main() -> None:
     load_checkpoint(model, args.checkpoint, map_location='cpu')
     model.eval()
     if not model.calibrator.is_fitted:
-        raise ValueError(f'{args.checkpoint}: its calibrator was never '
-                         'fitted (train past CalibratorRefitHook.interval)')
+        raise ValueError(
+            f'{args.checkpoint}: its calibrator was never '
+            'fitted (the training log says why each refit was skipped)')
     iou_thr = args.iou_thr or model.semi_train_cfg.match_iou_thr
     dataloader = Runner.build_dataloader(cfg.test_dataloader)
     scores, correct = collect(model, dataloader, args.predict_on, iou_thr,

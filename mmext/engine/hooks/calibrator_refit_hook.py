@@ -1,6 +1,8 @@
+import logging
 from typing import Optional
 
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmext.registry import HOOKS
@@ -18,6 +20,8 @@ class CalibratorRefitHook(Hook):
     count, and before the checkpoint hook saves, so a checkpoint holds the
     fitted calibrator. Every rank fits on the observations of all ranks
     (:meth:`ConfidenceCalibrator.fit` gathers them), in the same iteration.
+    Every refit is logged with its observation count: done (info, with the
+    fitted map) or skipped for too few or one-sided observations (warning).
 
     Args:
         interval (int): Iterations between fits. Defaults to 500.
@@ -43,4 +47,26 @@ class CalibratorRefitHook(Hook):
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         if self.every_n_train_iters(runner, self.interval):
-            unwrapped_model(runner).calibrator.fit()
+            calibrator = unwrapped_model(runner).calibrator
+            fitted_before = calibrator.is_fitted
+            fitted = calibrator.fit()
+            print_log(
+                self.describe(calibrator, fitted, fitted_before,
+                              runner.iter + 1), 'current',
+                logging.INFO if fitted else logging.WARNING)
+
+    @staticmethod
+    def describe(calibrator, fitted: bool, fitted_before: bool,
+                 iteration: int) -> str:
+        """The log line of a refit, done or skipped, with its counts."""
+        num, num_correct = calibrator.last_fit_data
+        counts = f'{num} observations ({num_correct} correct)'
+        if fitted:
+            return (f'Calibrator refit at iteration {iteration} on {counts}: '
+                    f'slope {float(calibrator.slope):.4g}, intercept '
+                    f'{float(calibrator.intercept):.4g}')
+        kept = 'its previous fit' if fitted_before else 'the identity map'
+        return (f'Calibrator refit at iteration {iteration} skipped: '
+                f'{counts}; a fit needs at least {calibrator.min_samples} '
+                'teacher boxes, some correct and some not. It keeps '
+                f'{kept}.')

@@ -1,6 +1,7 @@
 """CalibratedTeacher: calibration observations, pseudo labels projected into
 the student's view, the refit schedule and the loss on both branches."""
 import copy
+import logging
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,6 +10,7 @@ import torch
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import HorizontalBoxes
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.structures import InstanceData
 
 from mmext.engine.hooks import CalibratorRefitHook
@@ -156,6 +158,10 @@ def test_loss_trains_student_and_the_hook_refits_on_schedule(model):
     hook = CalibratorRefitHook(interval=3)
     runner = SimpleNamespace(model=model, iter=0)
     hook.before_train(runner)
+    logged = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    MMLogger.get_current_instance().addHandler(handler)
     for runner.iter in range(2):
         losses = model.loss(copy.deepcopy(inputs), copy.deepcopy(samples))
         hook.after_train_iter(runner, runner.iter)
@@ -168,6 +174,23 @@ def test_loss_trains_student_and_the_hook_refits_on_schedule(model):
     hook.after_train_iter(runner, runner.iter)
     assert model.calibrator.is_fitted
     assert float(losses['cali_slope']) == slope  # logged before the refit
+    num, num_correct = model.calibrator.last_fit_data
+    assert logged == [
+        f'Calibrator refit at iteration 3 on {num} observations '
+        f'({num_correct} correct): slope '
+        f'{float(model.calibrator.slope):.4g}, intercept '
+        f'{float(model.calibrator.intercept):.4g}'
+    ]
+    # Three iterations later: too few new observations, skipped and said.
+    for runner.iter in range(3, 6):
+        hook.after_train_iter(runner, runner.iter)
+    MMLogger.get_current_instance().removeHandler(handler)
+    num, num_correct = model.calibrator.last_fit_data
+    assert num < model.calibrator.min_samples
+    assert logged[1] == (
+        f'Calibrator refit at iteration 6 skipped: {num} observations '
+        f'({num_correct} correct); a fit needs at least 20 teacher boxes, '
+        'some correct and some not. It keeps its previous fit.')
     sum(losses['loss_cls'] + losses['loss_bbox']).backward()
     assert all(p.grad is None for p in model.teacher.parameters())
     assert any(p.grad is not None for p in model.student.parameters())

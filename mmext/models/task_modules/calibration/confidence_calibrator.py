@@ -66,6 +66,8 @@ class ConfidenceCalibrator(nn.Module):
         self.method = method
         self.max_samples = max_samples
         self.min_samples = min_samples
+        # (observations, correct ones) the last fit had
+        self.last_fit_data = (0, 0)
         self.register_buffer('slope', torch.tensor(1.))
         self.register_buffer('intercept', torch.tensor(0.))
         self.register_buffer('num_fits', torch.tensor(0))
@@ -125,6 +127,8 @@ class ConfidenceCalibrator(nn.Module):
 
         Returns:
             bool: Whether the map was updated (then the buffer is emptied).
+            ``last_fit_data`` holds the observations it had, and how many
+            of them were correct.
         """
         confidences, correct = self.observations()
         if get_world_size() > 1:
@@ -132,6 +136,7 @@ class ConfidenceCalibrator(nn.Module):
             confidences = torch.cat([c for c, _ in gathered])
             correct = torch.cat([m for _, m in gathered])
         num_correct = int(correct.sum())
+        self.last_fit_data = (confidences.numel(), num_correct)
         if (confidences.numel() < self.min_samples or num_correct == 0
                 or num_correct == correct.numel()):
             return False
