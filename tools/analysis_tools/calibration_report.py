@@ -27,9 +27,9 @@ from typing import Dict, Tuple
 import numpy as np
 import torch
 from mmengine.config import DictAction
-from mmengine.utils import ProgressBar
 
 from mmext.evaluation import expected_calibration_error, reliability_bins
+from mmext.utils.progress import progress_bar
 
 
 def parse_args() -> argparse.Namespace:
@@ -93,7 +93,7 @@ def collect(model: torch.nn.Module,
     annotations = annotations_by_image(dataloader.dataset)
     scores, correct, seen = [], [], 0
     total = len(dataloader.dataset)
-    progress = ProgressBar(
+    progress = progress_bar(
         total if max_images is None else min(total, max_images))
     with torch.no_grad():
         for batch in dataloader:

@@ -21,7 +21,6 @@ from typing import Iterator, List, Tuple
 import mmcv
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
 from mmext.registry import DATASETS
@@ -29,6 +28,7 @@ from mmext.utils import (check_annotations, check_dataset_paths,
                          check_num_classes)
 from mmext.utils.annotation_check import JsonCache, dataset_json
 from mmext.utils.dataset_paths import config_datasets
+from mmext.utils.progress import progress_bar
 
 SPLITS = ('train', 'val', 'test')
 
@@ -64,7 +64,7 @@ def image_problems(key: str, dataset_cfg: ConfigDict) -> List[str]:
     dataset = DATASETS.build(dict(dataset_cfg, pipeline=[]))
     problems = []
     print(f'{key}: reading {len(dataset)} images')
-    progress = ProgressBar(len(dataset))
+    progress = progress_bar(len(dataset))
     for index in range(len(dataset)):
         info = dataset.get_data_info(index)
         path = info['img_path']
