@@ -58,7 +58,8 @@ OPTIM_WRAPPERS = _child('optim_wrapper', MMDET_OPTIM_WRAPPERS,
                         'mmdet.engine.optimizers')
 OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer constructor',
                                     MMDET_OPTIM_WRAPPER_CONSTRUCTORS,
-                                    'mmdet.engine.optimizers')
+                                    'mmdet.engine.optimizers',
+                                    'mmext.engine.optimizers')
 PARAM_SCHEDULERS = _child('parameter scheduler', MMDET_PARAM_SCHEDULERS,
                           'mmdet.engine.schedulers')
 METRICS = _child('metric', MMDET_METRICS, 'mmdet.evaluation',

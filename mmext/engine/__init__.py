@@ -1,4 +1,4 @@
-from . import hooks, runner  # noqa: F401
+from . import hooks, optimizers, runner  # noqa: F401
 from .rank_state import (non_finite_tensors, random_states,
                          rank_local_buffer_names, set_random_states,
                          sync_shared_buffers, unwrapped_model)

@@ -33,6 +33,8 @@ param_scheduler = [
 ]
 optim_wrapper = dict(
     type='OptimWrapper',
+    # the parameter groups in a few log lines, not one per parameter
+    constructor='mmext.SummarizedOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001),
     paramwise_cfg=dict(bias_lr_mult=2., bias_decay_mult=0.))
 default_hooks = dict(

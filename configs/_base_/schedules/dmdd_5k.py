@@ -11,6 +11,8 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
     type='OptimWrapper',
+    # the parameter groups in a few log lines, not one per parameter
+    constructor='mmext.SummarizedOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.4, momentum=0.9, weight_decay=1e-4),
     paramwise_cfg=dict(
         custom_keys={
