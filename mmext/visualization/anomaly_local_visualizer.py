@@ -80,8 +80,9 @@ def anomaly_panel(image: np.ndarray,
     scale is on the right. The image and the heat map are left clean (an
     outline would hide thin defects); on the overlay the ground-truth mask
     is outlined in magenta and the predicted mask (``anomaly_map >=
-    threshold``) in white, and its title gives the image score (and the
-    decision when a threshold is given).
+    threshold``) in white, each named in those colours in a legend strip
+    below, and its title gives the image score (and the decision when a
+    threshold is given).
 
     Args:
         image (np.ndarray): The RGB image, ``(H, W, 3)`` uint8.
@@ -94,7 +95,9 @@ def anomaly_panel(image: np.ndarray,
         alpha (float): Weight of the heat map in the overlay.
 
     Returns:
-        np.ndarray: The RGB panel, ``(H + title, 3 W + bar, 3)`` uint8.
+        np.ndarray: The RGB panel, ``(H + title + legend, 3 W + bar, 3)``
+        uint8 (the legend strip, as high as the title, only when something
+        is outlined).
     """
     if image.shape[:2] != anomaly_map.shape:
         raise ValueError(f'image {image.shape[:2]} and anomaly map '
@@ -110,12 +113,23 @@ def anomaly_panel(image: np.ndarray,
         title += ' anomalous' if score >= threshold else ' normal'
     title_h = max(14, height // 8)
     bar_w = max(24, width // 5)
-    panel = np.zeros((height + title_h, 3 * width + bar_w, 3), np.uint8)
+    legend = []
+    if gt_mask is not None:
+        legend.append(('outline: ground truth', GT_COLOR))
+    if threshold is not None:
+        legend.append((f'outline: map >= {threshold:g}', PRED_COLOR))
+    legend_h = title_h if legend else 0
+    panel = np.zeros((height + title_h + legend_h, 3 * width + bar_w, 3),
+                     np.uint8)
     parts = ((image, 'image'), (heat, 'anomaly map'), (overlay, title))
     for i, (part, name) in enumerate(parts):
-        panel[title_h:, i * width:(i + 1) * width] = part
+        panel[title_h:title_h + height, i * width:(i + 1) * width] = part
         put_fitted_text(panel, name, (i * width, 0, width, title_h))
-    panel[title_h:, 3 * width:] = colour_bar(height, bar_w)
+    panel[title_h:title_h + height, 3 * width:] = colour_bar(height, bar_w)
+    key_w = 3 * width // 2
+    for i, (text, color) in enumerate(legend):
+        put_fitted_text(panel, text,
+                        (i * key_w, title_h + height, key_w, legend_h), color)
     return panel
 
 

@@ -85,7 +85,9 @@ def test_folder_in_predictions_and_files_out(checkpoint, images, tmp_path):
             np.load(tmp_path / 'preds' / f'{stem}.npy'), anomaly_map)
         panel = cv2.imread(str(tmp_path / 'vis' / f'{stem}.png'))
         h, w = image.shape[:2]
-        assert panel.shape == (h + max(14, h // 8), 3 * w + max(24, w // 5), 3)
+        # title and legend strips (the predicted mask is outlined)
+        assert panel.shape == (h + 2 * max(14, h // 8),
+                               3 * w + max(24, w // 5), 3)
 
 
 def test_arrays_and_videos_in(checkpoint, images, tmp_path):

@@ -78,7 +78,7 @@ def test_anomaly_model(image_dir, tmp_path):
     anomalous = 0
     for name in ('x', 'y'):
         panel = cv2.imread(str(out / 'vis' / f'{name}.png'))
-        assert panel.shape == (100 + 14, 3 * 140 + 28, 3)
+        assert panel.shape == (100 + 2 * 14, 3 * 140 + 28, 3)
         pred = json.loads((out / 'preds' / f'{name}.json').read_text())
         assert pred['threshold'] == 0.5
         assert pred['is_anomalous'] == (pred['pred_score'] >= 0.5)

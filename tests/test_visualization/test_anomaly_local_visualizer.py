@@ -26,9 +26,10 @@ def test_panel_layout_and_outlines():
     h, w = anomaly_map.shape
     panel = anomaly_panel(image, anomaly_map, 0.9, gt, threshold=0.5)
     title_h, bar_w = max(14, h // 8), max(24, w // 5)
-    assert panel.shape == (h + title_h, 3 * w + bar_w, 3)
+    # title strip, the parts, a legend strip (something is outlined)
+    assert panel.shape == (h + 2 * title_h, 3 * w + bar_w, 3)
     shown, heat, overlay = (
-        panel[title_h:, i * w:(i + 1) * w] for i in range(3))
+        panel[title_h:title_h + h, i * w:(i + 1) * w] for i in range(3))
     # The heat map itself is drawn untouched; the outlines' colours are
     # none of its colours, so they stay visible on hot spots.
     assert (heat == heat_map(anomaly_map)).all()
@@ -41,8 +42,19 @@ def test_panel_layout_and_outlines():
     assert gt_pixels.any() and pred_pixels.any()
     near_gt = cv2.dilate(gt, None, iterations=2) > 0
     assert near_gt[gt_pixels].all()
-    # Titles are drawn in the strip above the parts.
+    # Titles are drawn in the strip above the parts; the legend below names
+    # each outline in its colour.
     assert panel[:title_h, :3 * w].max() > 0
+    legend = panel[title_h + h:].astype(int)
+    key_w = 3 * w // 2
+    red, green, blue = legend[..., 0], legend[..., 1], legend[..., 2]
+    magenta = (red > 80) & (blue > 80) & (green < red // 3)
+    white = (red > 80) & (green > 80) & (blue > 80)
+    assert magenta[:, :key_w].sum() > 20 and not magenta[:, key_w:].any()
+    assert white[:, key_w:].sum() > 20 and not white[:, :key_w].any()
+    # Nothing outlined, no legend.
+    assert anomaly_panel(image, anomaly_map,
+                         0.9).shape == (h + title_h, 3 * w + bar_w, 3)
 
 
 def test_colour_bar_runs_from_cold_to_hot():
