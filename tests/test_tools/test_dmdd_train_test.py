@@ -77,13 +77,15 @@ def test_train_then_test_with_heat_maps(demo_ad_root, tmp_path):
         osp.join(demo_ad_root, 'brick', 'ground_truth', 'foreign',
                  '000_mask.png'), cv2.IMREAD_GRAYSCALE)
     # Titled image | heat map | overlay and a colour bar, at the original
-    # size; the ground truth outlined in magenta on the overlay.
+    # size; the ground truth outlined in magenta on the overlay, and a
+    # legend strip below.
     h, w = image.shape[:2]
     title_h, bar_w = max(14, h // 8), max(24, w // 5)
     assert panels[0].endswith('foreign/000.png')
-    assert panel.shape == (h + title_h, 3 * w + bar_w, 3)
-    assert (panel[title_h:, :w] == image).all()
-    magenta = (panel[title_h:, 2 * w:3 * w] == (255, 0, 255)).all(-1)
+    assert panel.shape == (h + 2 * title_h, 3 * w + bar_w, 3)
+    assert (panel[title_h:title_h + h, :w] == image).all()
+    magenta = (panel[title_h:title_h + h,
+                     2 * w:3 * w] == (255, 0, 255)).all(-1)
     assert magenta.any()
     near_mask = cv2.dilate((mask > 0).astype('uint8'), None, iterations=2)
     assert near_mask[magenta].all()
