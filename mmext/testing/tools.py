@@ -1,19 +1,23 @@
 import os.path as osp
 import subprocess
 import sys
-from typing import Dict
+from typing import Dict, Optional
 
 # The source tree the tests run from (tools/, configs/, demo/, README.md).
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def run_tool(*args: str,
-             cwd: str = REPO_ROOT,
-             check: bool = True) -> subprocess.CompletedProcess:
+def run_tool(
+        *args: str,
+        cwd: str = REPO_ROOT,
+        check: bool = True,
+        env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
     """Run ``python <args>`` from the source tree, capturing the output; with
-    ``check``, a failure raises with the command's stdout and stderr."""
+    ``check``, a failure raises with the command's stdout and stderr.
+    ``env`` (default: this process's environment) is the tool's."""
     proc = subprocess.run([sys.executable, *args],
                           cwd=cwd,
+                          env=env,
                           capture_output=True,
                           text=True,
                           timeout=600)
