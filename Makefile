@@ -8,7 +8,7 @@ DEMO_CONFIG ?= configs/demo/atss_r18_fpn_10e_demo.py
 DEMO_WORK_DIR ?= work_dirs/demo/$(basename $(notdir $(DEMO_CONFIG)))
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-upstream data demo lint format test test-upstream clean
+.PHONY: setup setup-upstream data demo lint format test test-upstream slurm clean
 
 setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash tools/misc/setup_env.sh
@@ -68,6 +68,11 @@ test: setup
 test-upstream: setup-upstream
 	@echo "[test-upstream] running the test suite on upstream OpenMMLab"
 	@$(UPSTREAM_VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
+
+# A one-node Slurm on localhost (Debian's slurm-wlm and munge), for
+# tests/test_tools/test_slurm.py; the test starts the daemons.
+slurm:
+	@bash tools/misc/slurm_local.sh install
 
 clean:
 	rm -rf work_dirs/demo data/demo_det data/demo_ad $(DEMO_DATA_STAMP)

@@ -61,9 +61,12 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher')
     # torch.distributed.launch passes --local-rank (older: --local_rank).
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--local_rank', '--local-rank', type=int)
     args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    # Only a launcher's --local-rank: under Slurm, LOCAL_RANK comes from
+    # SLURM_LOCALID, read later.
+    if args.local_rank is not None:
+        os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
 

@@ -1,5 +1,6 @@
 """A hook the distributed tests load with custom_imports: each rank writes
 the images it trained on and its final parameters and buffers."""
+import os
 import os.path as osp
 
 import torch
@@ -35,5 +36,8 @@ class RankProbeHook(Hook):
             for k, v in model.state_dict().items()
         }
         torch.save(
-            dict(images=self.images, state=state),
+            dict(
+                images=self.images,
+                state=state,
+                local_rank=os.environ.get('LOCAL_RANK')),
             osp.join(runner.work_dir, f'rank{runner.rank}.pth'))

@@ -73,6 +73,12 @@ def latest_loadable_checkpoint(
     return None, skipped
 
 
+def slurm_master_port() -> str:
+    """A rendezvous port of the Slurm job's own (29500 + job id mod 10000):
+    two jobs on one node no longer both take mmengine's 29500."""
+    return str(29500 + int(os.environ.get('SLURM_JOB_ID', '0')) % 10000)
+
+
 def init_cpu_process_group(launcher: str, dist_cfg: Dict) -> None:
     """Start torch.distributed with gloo for a CPU-only torch (mmengine's
     ``init_dist`` calls ``torch.cuda.set_device``)."""
@@ -83,7 +89,7 @@ def init_cpu_process_group(launcher: str, dist_cfg: Dict) -> None:
         os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
         os.environ.setdefault('WORLD_SIZE', os.environ['SLURM_NTASKS'])
         os.environ.setdefault('LOCAL_RANK', os.environ['SLURM_LOCALID'])
-        os.environ.setdefault('MASTER_PORT', '29500')
+        os.environ.setdefault('MASTER_PORT', slurm_master_port())
         if 'MASTER_ADDR' not in os.environ:
             nodes = os.popen('scontrol show hostname '
                              f'{os.environ["SLURM_NODELIST"]}').read()
@@ -123,6 +129,16 @@ class MMExtRunner(Runner):
     """
 
     def __init__(self, *args, **kwargs) -> None:
+        if (kwargs.get('launcher', 'none') != 'none'
+                and not torch.cuda.is_available()):
+            # What runs is gloo (init_cpu_process_group): the logged
+            # environment and config say so, not the config's nccl.
+            env_cfg = copy.deepcopy(dict(kwargs.get('env_cfg') or {}))
+            env_cfg['dist_cfg'] = dict(
+                env_cfg.get('dist_cfg') or {}, backend='gloo')
+            kwargs['env_cfg'] = env_cfg
+            if kwargs.get('cfg') is not None:
+                kwargs['cfg'].env_cfg = env_cfg
         if isinstance(kwargs.get('train_dataloader'), dict):
             kwargs['train_dataloader'] = self.seeded_dataloader_cfg(
                 kwargs['train_dataloader'])
@@ -169,6 +185,8 @@ class MMExtRunner(Runner):
         super().register_hooks(default_hooks, custom_hooks)
 
     def setup_env(self, env_cfg: Dict) -> None:
+        if self.launcher == 'slurm':
+            os.environ.setdefault('MASTER_PORT', slurm_master_port())
         if (self.distributed and not is_distributed()
                 and not torch.cuda.is_available()):
             init_cpu_process_group(self.launcher,
