@@ -87,6 +87,8 @@ class RoIAlign(MMCVRoIAlign):
     float32 / float64, runs :func:`roi_align` on all threads (mmcv's CPU
     kernel is single-threaded); CUDA, max pooling, half precision and
     torchvision's version stay mmcv's. Same arguments and results.
+    bfloat16 (CPU autocast's), which mmcv has no kernel for, is sampled in
+    float32 and the output rounded to bfloat16.
 
     Used through :class:`mmext.SingleRoIExtractor`:
     ``roi_layer=dict(type='mmext.RoIAlign', output_size=7,
@@ -94,6 +96,10 @@ class RoIAlign(MMCVRoIAlign):
     """
 
     def forward(self, input: Tensor, rois: Tensor) -> Tensor:
+        if input.dtype == torch.bfloat16:
+            # Mixed precision on CPU (autocast's bfloat16): mmcv's kernels
+            # have none; sampled in float32, the output rounded.
+            return self.forward(input.float(), rois.float()).to(input.dtype)
         if self.use_torchvision or not roi_align_cpu_available(
                 input, self.pool_mode):
             return super().forward(input, rois)

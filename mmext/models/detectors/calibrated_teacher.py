@@ -13,6 +13,7 @@ from torch import Tensor
 
 from mmext.registry import MODELS, TASK_UTILS
 from ..task_modules.calibration import covers_annotation, matches_annotation
+from ..utils import heads_in_float32
 
 
 @MODELS.register_module()
@@ -102,6 +103,10 @@ class CalibratedTeacher(SemiBaseDetector):
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.calibrator = TASK_UTILS.build(train_cfg['calibrator'])
+        # Mixed precision: scores, boxes and the confidences the calibrator
+        # observes in float32 (mmcv's CPU NMS refuses bfloat16 scores).
+        heads_in_float32(self.student)
+        heads_in_float32(self.teacher)
 
     def loss(self, multi_batch_inputs: Dict[str, Tensor],
              multi_batch_data_samples: Dict[str, SampleList]) -> dict:

@@ -11,6 +11,7 @@ from mmdet.utils import ConfigType
 from torch import Tensor
 
 from mmext.registry import MODELS
+from ..utils import heads_in_float32
 
 SCALES = ('regular', 'downscaled', 'mixed')
 ScaleInputs = Dict[str, Tuple[Tuple[Tensor, ...], SampleList]]
@@ -74,6 +75,10 @@ class MixedScaleFasterRCNN(FasterRCNN):
         fusion = copy.deepcopy(dict(fusion))
         fusion.setdefault('in_channels', self.neck.out_channels)
         self.fusion = MODELS.build(fusion)
+        # Mixed precision: the heads' scores and box deltas in float32, as
+        # the anchors and proposals (mmcv's CPU NMS refuses bfloat16 scores
+        # with float32 boxes; SoftTeacher's background weights are float32).
+        heads_in_float32(self)
 
     def downscale(self, batch_inputs: Tensor,
                   batch_data_samples: SampleList) -> Tuple[Tensor, SampleList]:
