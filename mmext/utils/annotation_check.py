@@ -15,7 +15,8 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 from .coco_json import load_coco_json
-from .dataset_paths import _is_local, config_datasets, evaluator_ann_files
+from .dataset_paths import (_is_local, config_datasets, config_evaluators,
+                            dataset_json, evaluator_ann_files)
 from .image_check import check_images
 
 # A box may stick out of its image by this much (COCO's rounding) before it
@@ -180,13 +181,6 @@ def coco_sources(cfg: Config) -> Iterator[Tuple[str, str, ConfigDict]]:
             yield key, path, ConfigDict()
 
 
-def dataset_json(dataset: ConfigDict) -> Optional[str]:
-    """The local COCO json a dataset config reads, if any."""
-    ann_file = dataset.get('ann_file') or ''
-    path = osp.join(dataset.get('data_root') or '', ann_file)
-    return path if ann_file.endswith('.json') and _is_local(path) else None
-
-
 class JsonCache(dict):
     """Each COCO json read once per check (COCO's train json is 450 MB)."""
 
@@ -288,10 +282,9 @@ def _evaluated_classes(
     """``(evaluator key, dataset key, held classes, where they come from)``
     of every label-mapping evaluator: the classes of its dataset's metainfo
     that are categories of the json it evaluates against."""
-    for split in ('val', 'test'):
-        evaluators = cfg.get(f'{split}_evaluator') or []
-        if isinstance(evaluators, dict):
-            evaluators = [evaluators]
+    for split, key, evaluator in config_evaluators(cfg):
+        if not _maps_labels_to_categories(evaluator):
+            continue
         datasets = list(config_datasets(cfg, [f'{split}_dataloader']))
         if not datasets:
             continue
@@ -299,23 +292,17 @@ def _evaluated_classes(
         classes = dataset_classes(dataset)
         if classes is None:
             continue
-        for i, evaluator in enumerate(evaluators):
-            if not _maps_labels_to_categories(evaluator):
-                continue
-            key = f'{split}_evaluator' + (f'[{i}]'
-                                          if len(evaluators) > 1 else '')
-            path = evaluator.get('ann_file')
-            if not (path and path.endswith('.json') and _is_local(path)):
-                path = dataset_json(dataset)
-            held = (
-                held_classes(jsons.load(path), classes)
-                if path and osp.isfile(path) else None)
-            if held is None:
-                yield key, dataset_key, classes, f'{dataset_key} classes'
-            else:
-                yield key, dataset_key, held, (
-                    f'the {dataset_key} classes that are categories of '
-                    f'{path}')
+        path = evaluator.get('ann_file')
+        if not (path and path.endswith('.json') and _is_local(path)):
+            path = dataset_json(dataset)
+        held = (
+            held_classes(jsons.load(path), classes)
+            if path and osp.isfile(path) else None)
+        if held is None:
+            yield key, dataset_key, classes, f'{dataset_key} classes'
+        else:
+            yield key, dataset_key, held, (
+                f'the {dataset_key} classes that are categories of {path}')
 
 
 def _train_classes(cfg: Config,

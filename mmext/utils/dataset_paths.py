@@ -1,5 +1,5 @@
 import os.path as osp
-from typing import Iterator, Sequence, Tuple
+from typing import Iterator, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
@@ -42,21 +42,36 @@ def config_datasets(
                                      f'{loader_key}.dataset')
 
 
-def evaluator_ann_files(cfg: Config) -> Iterator[Tuple[str, str]]:
-    """``(config key, path)`` of the ``ann_file`` of every evaluator of
-    ``val_evaluator`` / ``test_evaluator``."""
-    for evaluator_key in ('val_evaluator', 'test_evaluator'):
-        evaluators = cfg.get(evaluator_key) or []
+def config_evaluators(cfg: Config) -> Iterator[Tuple[str, str, ConfigDict]]:
+    """``(split, config key, evaluator config)`` of every evaluator of
+    ``val_evaluator`` / ``test_evaluator`` (a list's items indexed)."""
+    for split in ('val', 'test'):
+        evaluators = cfg.get(f'{split}_evaluator') or []
         if isinstance(evaluators, dict):
             evaluators = [evaluators]
         for i, evaluator in enumerate(evaluators):
-            if evaluator.get('ann_file'):
-                key = evaluator_key + (f'[{i}]' if len(evaluators) > 1 else '')
-                yield f'{key}.ann_file', evaluator['ann_file']
+            key = f'{split}_evaluator' + (f'[{i}]'
+                                          if len(evaluators) > 1 else '')
+            yield split, key, evaluator
+
+
+def evaluator_ann_files(cfg: Config) -> Iterator[Tuple[str, str]]:
+    """``(config key, path)`` of the ``ann_file`` of every evaluator of
+    ``val_evaluator`` / ``test_evaluator``."""
+    for _, key, evaluator in config_evaluators(cfg):
+        if evaluator.get('ann_file'):
+            yield f'{key}.ann_file', evaluator['ann_file']
 
 
 def _is_local(path: str) -> bool:
     return '://' not in path
+
+
+def dataset_json(dataset: ConfigDict) -> Optional[str]:
+    """The local COCO json a dataset config reads, if any."""
+    ann_file = dataset.get('ann_file') or ''
+    path = osp.join(dataset.get('data_root') or '', ann_file)
+    return path if ann_file.endswith('.json') and _is_local(path) else None
 
 
 def check_dataset_paths(cfg: Config) -> None:

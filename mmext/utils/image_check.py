@@ -8,7 +8,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 from mmengine.config import Config
 from PIL import Image, UnidentifiedImageError
 
-from .dataset_paths import _is_local, config_datasets
+from .dataset_paths import _is_local, config_datasets, dataset_json
 
 # Headers read per dataset before a run (a few seconds); beyond it, that
 # many images evenly spread over the file. Existence is checked for all.
@@ -47,13 +47,11 @@ def _image_datasets(cfg: Config) -> Iterator[Tuple[str, str, str]]:
     dataset of the config's dataloaders."""
     seen = set()
     for key, dataset in config_datasets(cfg):
-        ann_file = dataset.get('ann_file') or ''
-        data_root = dataset.get('data_root') or ''
-        json_path = osp.join(data_root, ann_file)
-        image_dir = osp.join(data_root, (dataset.get('data_prefix')
-                                         or {}).get('img', ''))
-        if not (ann_file.endswith('.json') and _is_local(json_path)
-                and _is_local(image_dir) and osp.isfile(json_path)):
+        json_path = dataset_json(dataset)
+        image_dir = osp.join(
+            dataset.get('data_root') or '', (dataset.get('data_prefix')
+                                             or {}).get('img', ''))
+        if not (json_path and _is_local(image_dir) and osp.isfile(json_path)):
             continue
         if (json_path, image_dir) not in seen:
             seen.add((json_path, image_dir))

@@ -26,8 +26,8 @@ import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
 from mmext.registry import DATASETS
 from mmext.utils import (check_annotations, check_dataset_paths,
                          check_num_classes)
-from mmext.utils.annotation_check import JsonCache, dataset_json
-from mmext.utils.dataset_paths import config_datasets
+from mmext.utils.annotation_check import JsonCache
+from mmext.utils.dataset_paths import config_datasets, dataset_json
 from mmext.utils.progress import progress_bar
 
 SPLITS = ('train', 'val', 'test')
