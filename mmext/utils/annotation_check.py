@@ -203,41 +203,40 @@ def check_annotations(
         classes = dataset_classes(dataset) if dataset else None
         coco = jsons.load(path)
         report = check_coco(coco, f'{key} ({path})', classes)
-        emptiness = _emptiness_problems(coco, key, dataset, classes)
-        report.errors[:0] = emptiness
-        report.would_be_empty = any('would be empty' in e for e in emptiness)
+        problem, report.would_be_empty = _emptiness_problem(
+            coco, key, dataset, classes)
+        if problem:
+            report.errors.insert(0, problem)
         report.path = path
         reports.append(report)
     return reports
 
 
-def _emptiness_problems(coco: dict, key: str, dataset: ConfigDict,
-                        classes: Optional[Sequence[str]]) -> List[str]:
-    """A dataset that would be empty, or train on no annotation at all."""
+def _emptiness_problem(coco: dict, key: str, dataset: ConfigDict,
+                       classes: Optional[Sequence[str]]) -> Tuple[str, bool]:
+    """``(problem, whether the dataset would be empty)`` of a dataset that
+    would be empty or train on no annotation at all; ``('', False)`` for
+    one that is fine."""
     training = key.startswith('train_dataloader')
     if not coco.get('images'):
-        return ['no images: the dataset would be empty']
+        return 'no images: the dataset would be empty', True
     if 'annotations' not in coco:
         if training:
-            return [
-                'no "annotations" list: every image would train as one '
-                'without objects. An unlabeled set says so with '
-                '"annotations": [] (split_coco_semi.py writes it)'
-            ]
-        return []
+            return ('no "annotations" list: every image would train as one '
+                    'without objects. An unlabeled set says so with '
+                    '"annotations": [] (split_coco_semi.py writes it)', False)
+        return '', False
     filter_cfg = (dataset or {}).get('filter_cfg') or {}
     if training and filter_cfg.get('filter_empty_gt'):
         ids = _category_ids(coco, classes)
         if not any(
                 ann.get('category_id') in ids and not ann.get('iscrowd')
                 for ann in coco['annotations']):
-            return [
-                'no annotation of the dataset\'s classes, and '
-                f'{key.rsplit(".ann_file", 1)[0]}.filter_cfg.filter_empty_gt'
-                '=True drops every image '
-                'without one: the dataset would be empty'
-            ]
-    return []
+            return ('no annotation of the dataset\'s classes, and '
+                    f'{key.rsplit(".ann_file", 1)[0]}.filter_cfg.'
+                    'filter_empty_gt=True drops every image without one: '
+                    'the dataset would be empty', True)
+    return '', False
 
 
 def _category_ids(coco: dict, classes: Optional[Sequence[str]]) -> set:
