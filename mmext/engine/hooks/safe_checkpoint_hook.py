@@ -136,9 +136,9 @@ class SafeCheckpointHook(CheckpointHook):
             if is_main_process():
                 commit_file(tmp_path, self.last_ckpt)
         except OSError as error:
-            self.last_ckpt = previous
+            failed, self.last_ckpt = self.last_ckpt, previous
             runner.message_hub.update_info('last_ckpt', previous)
-            raise self._failed_write(error, runner, filename,
+            raise self._failed_write(error, runner, failed, tmp_path,
                                      previous) from error
         if not is_main_process():
             return
@@ -149,18 +149,18 @@ class SafeCheckpointHook(CheckpointHook):
             if osp.isfile(path):
                 os.remove(path)
 
-    def _failed_write(self, error: OSError, runner, filename: str,
+    def _failed_write(self, error: OSError, runner, target: str, tmp_path: str,
                       previous: Optional[str]) -> OSError:
-        """Remove the partial file of a failed write and say what failed,
-        where, and (out of space) how many bytes it needs."""
-        tmp_path = osp.join(self.out_dir, f'.{filename}.tmp')
-        written = osp.getsize(tmp_path) if osp.isfile(tmp_path) else 0
+        """Remove the partial file ``tmp_path`` of the failed write of
+        ``target`` and say what failed, where, and (out of space) how many
+        bytes it needs."""
+        written = 0
         if osp.isfile(tmp_path):
+            written = osp.getsize(tmp_path)
             os.remove(tmp_path)
         kept = (f'the previous checkpoint {previous} is kept'
                 if previous else 'no checkpoint was written before this one')
-        message = (f'Could not write checkpoint '
-                   f'{osp.join(self.out_dir, filename)} ({error.strerror}); '
+        message = (f'Could not write checkpoint {target} ({error.strerror}); '
                    f'the partial file was removed and {kept}.')
         if error.errno == errno.ENOSPC:
             if previous and osp.isfile(previous):

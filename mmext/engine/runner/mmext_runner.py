@@ -81,7 +81,10 @@ def slurm_master_port() -> str:
 
 def init_cpu_process_group(launcher: str, dist_cfg: Dict) -> None:
     """Start torch.distributed with gloo for a CPU-only torch (mmengine's
-    ``init_dist`` calls ``torch.cuda.set_device``)."""
+    ``init_dist`` calls ``torch.cuda.set_device``). Under Slurm the rank,
+    world size, local rank and master address come from Slurm's variables;
+    ``MASTER_PORT`` is set by ``MMExtRunner.setup_env`` for every backend
+    (:func:`slurm_master_port`)."""
     kwargs = {k: v for k, v in dist_cfg.items() if k != 'backend'}
     if 'timeout' in kwargs:
         kwargs['timeout'] = timedelta(seconds=kwargs['timeout'])
@@ -89,7 +92,6 @@ def init_cpu_process_group(launcher: str, dist_cfg: Dict) -> None:
         os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
         os.environ.setdefault('WORLD_SIZE', os.environ['SLURM_NTASKS'])
         os.environ.setdefault('LOCAL_RANK', os.environ['SLURM_LOCALID'])
-        os.environ.setdefault('MASTER_PORT', slurm_master_port())
         if 'MASTER_ADDR' not in os.environ:
             nodes = os.popen('scontrol show hostname '
                              f'{os.environ["SLURM_NODELIST"]}').read()
@@ -186,6 +188,7 @@ class MMExtRunner(Runner):
 
     def setup_env(self, env_cfg: Dict) -> None:
         if self.launcher == 'slurm':
+            # For mmengine's init_dist (CUDA) and init_cpu_process_group.
             os.environ.setdefault('MASTER_PORT', slurm_master_port())
         if (self.distributed and not is_distributed()
                 and not torch.cuda.is_available()):
