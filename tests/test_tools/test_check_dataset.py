@@ -32,6 +32,20 @@ def copy_demo(demo_data_root, tmp_path):
     return root, str(config)
 
 
+def refused_training(config, tmp_path) -> str:
+    """tools/train.py's stderr, having refused before building a runner (no
+    work dir)."""
+    train = run_tool(
+        'tools/train.py',
+        config,
+        '--work-dir',
+        str(tmp_path / 'work'),
+        check=False)
+    assert train.returncode != 0
+    assert not (tmp_path / 'work').exists()  # refused before the runner
+    return train.stderr
+
+
 def test_clean_data_passes_with_counts(demo_data_root, tmp_path):
     _, config = copy_demo(demo_data_root, tmp_path)
     proc = run_tool('tools/misc/check_dataset.py', config)
@@ -61,16 +75,9 @@ def test_problems_are_listed_and_training_refused(demo_data_root, tmp_path):
             'bbox') in proc.stdout and 'NaN' in proc.stdout
     assert f'{image_name} is 50x40, its annotations say' in proc.stdout
 
-    train = run_tool(
-        'tools/train.py',
-        config,
-        '--work-dir',
-        str(tmp_path / 'work'),
-        check=False)
-    assert train.returncode != 0
-    assert f'annotation id {bad["id"]}' in train.stderr
-    assert '--skip-data-check' in train.stderr
-    assert not (tmp_path / 'work').exists()  # refused before the runner
+    stderr = refused_training(config, tmp_path)
+    assert f'annotation id {bad["id"]}' in stderr
+    assert '--skip-data-check' in stderr
 
 
 def test_missing_evaluator_file_and_truncated_json(demo_data_root, tmp_path):
@@ -139,11 +146,5 @@ def test_a_json_without_annotations_or_images_is_a_problem(
     assert 'no images: the dataset would be empty' in proc.stdout
     assert ('train_dataloader.dataset: not reading images (the dataset '
             'would be empty)') in proc.stdout
-    train = run_tool(
-        'tools/train.py',
-        config,
-        '--work-dir',
-        str(tmp_path / 'work'),
-        check=False)
-    assert 'no images: the dataset would be empty' in train.stderr
-    assert not (tmp_path / 'work').exists()
+    assert 'no images: the dataset would be empty' in refused_training(
+        config, tmp_path)
