@@ -25,9 +25,8 @@ def runner_keys() -> Set[str]:
     return (set(params) - {'self', 'cfg'}) | _READ_BESIDES_RUNNER_ARGS
 
 
-def _assigned_and_loaded(source: str) -> tuple:
+def _assigned_and_loaded(tree: ast.Module) -> tuple:
     """Module-level names a config file assigns, and every name it reads."""
-    tree = ast.parse(source)
     assigned = set()
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else (
@@ -55,9 +54,10 @@ def unread_keys(config_path: str, cfg: Config,
     if not config_path.endswith('.py') or not osp.isfile(config_path):
         return []
     with open(config_path, encoding='utf-8') as f:
-        assigned, loaded = _assigned_and_loaded(f.read())
+        tree = ast.parse(f.read())
+    assigned, loaded = _assigned_and_loaded(tree)
     read = runner_keys() | set(known)
-    base_keys = _base_keys(config_path)
+    base_keys = _base_keys(config_path, _bases(tree))
     warnings = []
     for key in sorted(assigned - loaded - read - base_keys):
         if key not in cfg:
@@ -70,10 +70,9 @@ def unread_keys(config_path: str, cfg: Config,
     return warnings
 
 
-def _base_keys(config_path: str) -> Set[str]:
+def _base_keys(config_path: str, bases: List[str]) -> Set[str]:
     """Every top-level key the config's ``_base_`` configs define: a config
     of the same bases alone, loaded from a temporary file."""
-    bases = _bases(config_path)
     if not bases:
         return set()
     directory = osp.dirname(osp.abspath(config_path))
@@ -87,10 +86,8 @@ def _base_keys(config_path: str) -> Set[str]:
         return set(Config.fromfile(path).keys())
 
 
-def _bases(config_path: str) -> List[str]:
+def _bases(tree: ast.Module) -> List[str]:
     """The files a config names in ``_base_``, as written."""
-    with open(config_path, encoding='utf-8') as f:
-        tree = ast.parse(f.read())
     for node in tree.body:
         if (isinstance(node, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == '_base_'
