@@ -8,7 +8,8 @@ DEMO_CONFIG ?= configs/demo/atss_r18_fpn_10e_demo.py
 DEMO_WORK_DIR ?= work_dirs/demo/$(basename $(notdir $(DEMO_CONFIG)))
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-upstream data demo lint format test test-upstream slurm clean
+.PHONY: setup setup-upstream data demo lint format test test-upstream slurm \
+	cuda-compile clean
 
 setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash tools/misc/setup_env.sh
@@ -73,6 +74,11 @@ test-upstream: setup-upstream
 # tests/test_tools/test_slurm.py; the test starts the daemons.
 slurm:
 	@bash tools/misc/slurm_local.sh install
+
+# mmext's CUDA sources compiled for sm_80 and sm_90 without a GPU, with
+# NVIDIA's compiler from PyPI (cached in ~/.cache/mmext/cuda).
+cuda-compile: setup
+	@PYTHON=$(PY) bash tools/misc/cuda_compile_check.sh
 
 clean:
 	rm -rf work_dirs/demo data/demo_det data/demo_ad $(DEMO_DATA_STAMP)

@@ -15,7 +15,10 @@ The compiled ops ``mmext._ext`` (``mmext/ops/csrc``) are optional;
 - ``0``: not built.
 
 The CUDA kernels are compiled as well when torch is a CUDA build and a CUDA
-toolkit is found (``CUDA_HOME``); ``FORCE_CUDA=0`` skips them.
+toolkit is found (``CUDA_HOME``); ``FORCE_CUDA=0`` skips them and
+``FORCE_CUDA=1`` compiles them with any torch, a CPU build too, as mmcv's
+``FORCE_CUDA`` does (``make cuda-compile`` checks them so, without a GPU;
+see ``tools/misc/cuda_compile_check.sh``).
 """
 import glob
 import os
@@ -74,6 +77,7 @@ def make_ops_extension() -> dict:
     try:
         import mmcv
         import torch
+        from torch.utils import cpp_extension
         from torch.utils.cpp_extension import (CUDA_HOME, BuildExtension,
                                                CppExtension, CUDAExtension)
     except ImportError as e:
@@ -95,9 +99,20 @@ def make_ops_extension() -> dict:
         glob.glob(osp.join(csrc, 'pytorch', '*.cpp')) +
         glob.glob(osp.join(csrc, 'pytorch', 'cpu', '*.cpp')))
     include_dirs = [osp.abspath(osp.join(csrc, 'common')), mmcv_common]
-    with_cuda = (
-        torch.version.cuda is not None and CUDA_HOME is not None
-        and os.getenv('FORCE_CUDA', '1') != '0')
+    force_cuda = os.getenv('FORCE_CUDA', '')
+    if force_cuda not in ('', '0', '1'):
+        raise SystemExit(f'FORCE_CUDA must be 0 or 1, got {force_cuda!r}')
+    if force_cuda == '1' and CUDA_HOME is None:
+        # A CPU torch does not look for a toolkit; CUDAExtension and
+        # BuildExtension read the one named here.
+        toolkit = os.getenv('CUDA_HOME', '')
+        if not osp.isfile(osp.join(toolkit, 'bin', 'nvcc')):
+            raise SystemExit('FORCE_CUDA=1 needs a CUDA toolkit: set '
+                             'CUDA_HOME to the folder holding bin/nvcc')
+        cpp_extension.CUDA_HOME = CUDA_HOME = toolkit
+    with_cuda = CUDA_HOME is not None and (
+        force_cuda == '1' or
+        (force_cuda == '' and torch.version.cuda is not None))
     extension, define_macros = CppExtension, []
     # ATen's parallel_for only spreads over threads in a translation unit
     # compiled with OpenMP, as torch's own CPU kernels are on Linux.
