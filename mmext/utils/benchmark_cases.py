@@ -475,8 +475,9 @@ def semi_teacher(impl: str,
             for key in MIXED_SCALE_KEYS:
                 detector.pop(key, None)
             semi.pop('miner', None)
-        elif semi.get('miner') is not None:
-            semi.miner.low_thr = 0.
+        else:  # mining on (the demo config has it off): all are candidates
+            semi.miner = dict(
+                type='mmext.PromotedPseudoLabelMiner', low_thr=0.)
         torch.manual_seed(0)
         model = _models('mmext').build(cfg)
         model.init_weights()

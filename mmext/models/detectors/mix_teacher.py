@@ -25,11 +25,17 @@ class MixTeacher(SoftTeacher):
     regression filter, background-score weighting):
 
     * teacher and student are :class:`MixedScaleFasterRCNN`; the teacher's
-      pseudo labels come from its mixed scale pyramid (Sec. 3.2);
+      pseudo labels come from its mixed scale pyramid (Sec. 3.2), its
+      proposals with the detector's ``train_cfg.rpn_proposal`` (``test_cfg.
+      rpn`` when unset), as the authors' ``extract_teacher_info``
+      (lliuz/MixTeacher@135f284:ssod/models/soft_teacher_simple_msi.py:496;
+      mmdet's SoftTeacher uses ``test_cfg.rpn``);
     * the student learns from labeled images and from pseudo labels on the
       regular, 0.5x and mixed pyramids, each loss averaged over the scales;
-    * promoted pseudo-label mining (Sec. 3.3): ``semi_train_cfg.miner``
-      (default :class:`PromotedPseudoLabelMiner`, ``None`` turns it off)
+    * promoted pseudo-label mining (Sec. 3.3), off unless
+      ``semi_train_cfg.miner`` is set (e.g. ``dict(type='mmext.
+      PromotedPseudoLabelMiner')``), as in the authors' released configs,
+      which set no ``mine_pseudo_threshold`` (ibid.:114): the miner
       re-scores the teacher's boxes between its low and high thresholds on
       the regular and the mixed pyramid; boxes whose score rises enough are
       classification pseudo labels though under ``cls_pseudo_thr``.
@@ -66,8 +72,7 @@ class MixTeacher(SoftTeacher):
             raise TypeError('MixTeacher needs model.detector to be a '
                             'MixedScaleFasterRCNN, got '
                             f'{type(self.student).__name__}')
-        miner = self.semi_train_cfg.get(
-            'miner', dict(type='mmext.PromotedPseudoLabelMiner'))
+        miner = self.semi_train_cfg.get('miner')
         self.miner = None
         if miner is not None:
             high_thr = self.semi_train_cfg.cls_pseudo_thr
@@ -135,8 +140,13 @@ class MixTeacher(SoftTeacher):
                                                     batch_data_samples,
                                                     ('regular', 'mixed'))
         x = pyramids['mixed'][0]
-        rpn_results_list = self.teacher.rpn_head.predict(
-            x, batch_data_samples, rescale=False)
+        proposal_cfg = self.teacher.train_cfg.get('rpn_proposal',
+                                                  self.teacher.test_cfg.rpn)
+        rpn_results_list = self.teacher.rpn_head.predict_by_feat(
+            *self.teacher.rpn_head(x),
+            batch_img_metas=[s.metainfo for s in batch_data_samples],
+            cfg=proposal_cfg,
+            rescale=False)
         results_list = self.teacher.roi_head.predict(
             x, rpn_results_list, batch_data_samples, rescale=False)
         for data_samples, results in zip(batch_data_samples, results_list):

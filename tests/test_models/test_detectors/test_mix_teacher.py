@@ -16,11 +16,13 @@ from mmext.utils import register_all_modules
 
 register_all_modules()
 CONFIG = ('configs/mixteacher/'
-          'mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py')
+          'mixteacher_faster-rcnn_r18_fpn_mining_500it_demo-semi-0.1.py')
+CONFIG_WITHOUT_MINING = (
+    'configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py')
 
 
-def build(**semi_train_cfg) -> MixTeacher:
-    cfg = copy.deepcopy(Config.fromfile(CONFIG).model)
+def build(config: str = CONFIG, **semi_train_cfg) -> MixTeacher:
+    cfg = copy.deepcopy(Config.fromfile(config).model)
     cfg.semi_train_cfg.update(unsup_start_iter=0, unsup_warmup_iters=0)
     cfg.semi_train_cfg.update(semi_train_cfg)
     torch.manual_seed(0)
@@ -93,12 +95,44 @@ def test_pseudo_labels_come_from_the_mixed_pyramid():
         mixed = model.teacher.extract_scale_feats(inputs, samples,
                                                   ('mixed', ))['mixed'][0]
     assert all(torch.equal(a, b) for a, b in zip(info['feat'], mixed))
+    # The teacher's proposals follow train_cfg.rpn_proposal, as the authors'.
+    model.teacher.test_cfg.rpn = model.teacher.train_cfg.rpn_proposal
     expected = model.teacher.predict(
         inputs, copy.deepcopy(samples), rescale=False)
     for sample, ref in zip(pseudo, expected):
         torch.testing.assert_close(sample.gt_instances.scores,
                                    ref.pred_instances.scores)
         assert {'reg_uncs', 'promoted'} <= set(sample.gt_instances.keys())
+
+
+def test_teacher_proposals_follow_rpn_proposal(monkeypatch):
+    model = build(pseudo_label_initial_score_thr=0.0)
+    model.teacher.train_cfg.rpn_proposal.max_per_img = 7
+    model.teacher.test_cfg.rpn.max_per_img = 1000
+    seen = []
+    predict = model.teacher.roi_head.predict
+
+    def record(x, rpn_results_list, *args, **kwargs):
+        seen.extend(len(results) for results in rpn_results_list)
+        return predict(x, rpn_results_list, *args, **kwargs)
+
+    monkeypatch.setattr(model.teacher.roi_head, 'predict', record)
+    inputs, samples = branch(model, [0, 0])
+    model.get_pseudo_instances(inputs, copy.deepcopy(samples))
+    assert seen[:2] == [7, 7]  # then the jittered boxes
+
+
+def test_mining_is_off_unless_configured():
+    # The authors' released configs leave mining off; so do mmext's defaults.
+    model = build(CONFIG_WITHOUT_MINING, pseudo_label_initial_score_thr=0.0)
+    assert model.miner is None
+    inputs, samples = branch(model, [0, 0])
+    pseudo, _ = model.get_pseudo_instances(inputs, copy.deepcopy(samples))
+    assert all('promoted' not in p.gt_instances for p in pseudo)
+    set_iter(10)
+    losses = model.loss(*multi_batch(model))
+    assert 'unsup_pseudo_labels' in losses
+    assert 'unsup_promoted_labels' not in losses
 
 
 def test_promoted_marks_follow_the_rescored_scores():
