@@ -1,4 +1,5 @@
 import torch
+from mmengine.logging import MessageHub
 from torch import Tensor, nn
 
 from mmext.ops import box_iou
@@ -26,6 +27,13 @@ class FocalIoUWeight(nn.Module):
     ``w(0.9) = 1.20``. With ``detach_iou=False`` (theirs) the weight passes
     gradient to the box regression of negative samples.
 
+    ``start_iter`` switches the weight on at a training iteration (read
+    from the runner's message hub, so it resumes with the run): the authors
+    train their RetinaNet without it for 152k of the 180k iterations and
+    resume with it for the rest (Whileherham/CalibratedTeacher@0a27de8:
+    README.md:14-20, configs/WHH_cali_retina/cali_04_07.py:55 and
+    configs/WHH_cali_retina_focaliou/cali_04_07_focaldefault.py:87-88).
+
     Reading chosen: the authors' RetinaNet head also assigns this weight to
     anchors the assigner ignored (label background, weight 0), which makes
     them weighted negatives; mmext re-weights only samples that are
@@ -39,6 +47,8 @@ class FocalIoUWeight(nn.Module):
         k (float): Scale of the focal term.
         max_iou (float): Negatives with ``u >= max_iou`` keep their weight.
         detach_iou (bool): Stop the gradient through ``u``.
+        start_iter (int): First training iteration with the weight on; 0
+            (the default) for all of them.
     """
 
     eps = 1e-5
@@ -49,7 +59,8 @@ class FocalIoUWeight(nn.Module):
                  bias: float = 0.5,
                  k: float = 3.,
                  max_iou: float = 1.,
-                 detach_iou: bool = False) -> None:
+                 detach_iou: bool = False,
+                 start_iter: int = 0) -> None:
         super().__init__()
         if not 0 <= bias <= 1:
             raise ValueError(f'FocalIoUWeight.bias must be in [0, 1], got '
@@ -63,6 +74,15 @@ class FocalIoUWeight(nn.Module):
         self.k = k
         self.max_iou = max_iou
         self.detach_iou = detach_iou
+        self.start_iter = start_iter
+
+    def is_on(self) -> bool:
+        """Whether the current training iteration is ``start_iter`` or
+        later."""
+        if self.start_iter <= 0:
+            return True
+        hub = MessageHub.get_current_instance()
+        return hub.get_info('iter', 0) >= self.start_iter
 
     def forward(self, ious: Tensor) -> Tensor:
         """``w(u)`` of the IoUs ``u`` (any shape)."""
@@ -90,8 +110,11 @@ class FocalIoUWeight(nn.Module):
             gt_bboxes (Tensor): The image's annotated boxes ``(m, 4)``.
 
         Returns:
-            Tensor: New label weights ``(n, )``.
+            Tensor: New label weights ``(n, )``; ``label_weights`` itself
+            before ``start_iter``.
         """
+        if not self.is_on():
+            return label_weights
         ious = self.max_ious(pred_bboxes, gt_bboxes)
         apply = negatives & (label_weights > 0) & (ious < self.max_iou)
         factor = torch.where(apply, self(ious), torch.ones_like(ious))

@@ -3,6 +3,7 @@ import math
 
 import pytest
 import torch
+from mmengine.logging import MessageHub
 
 from mmext.models.losses import FocalIoUWeight
 
@@ -35,6 +36,20 @@ def test_reweight_touches_valid_negatives_only():
     out = fiou.reweight(label_weights, negatives, pred, gt)
     assert out.tolist() == pytest.approx([expected(0.5), 0.5, 1., 0., 1.],
                                          rel=1e-5)
+
+
+@pytest.mark.parametrize('cur_iter, on', [(0, False), (151999, False),
+                                          (152000, True), (179999, True)])
+def test_weight_switches_on_at_start_iter(cur_iter, on):
+    # The authors' schedule: plain focal loss, FIoU from iteration 152000.
+    fiou = FocalIoUWeight(start_iter=152000)
+    MessageHub.get_current_instance().update_info('iter', cur_iter)
+    label_weights = torch.ones(2)
+    pred = torch.tensor([[0., 0., 10., 5.], [20., 20., 30., 30.]])
+    out = fiou.reweight(label_weights, torch.tensor([True, True]), pred,
+                        torch.tensor([[0., 0., 10., 10.]]))
+    expected_weights = [expected(0.5), 0.5] if on else [1., 1.]
+    assert out.tolist() == pytest.approx(expected_weights, rel=1e-5)
 
 
 def test_no_annotation_gives_the_bias():

@@ -1,0 +1,8 @@
+# Calibrated Teacher + FIoU, RetinaNet R-101-caffe FPN (the authors'
+# backbone), COCO "keep1" sparse annotations; everything else as the "easy"
+# config.
+_base_ = ('./calibrated-teacher_retinanet_r101-caffe_fpn_180k_'
+          'coco-sparse-easy.py')
+
+train_dataloader = dict(
+    dataset=dict(ann_file='sparse_anns/instances_train2017_keep1.json'))
