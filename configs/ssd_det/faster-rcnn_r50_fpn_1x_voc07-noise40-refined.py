@@ -4,6 +4,4 @@
 _base_ = './faster-rcnn_r50_fpn_1x_voc07-noise40.py'
 
 train_dataloader = dict(
-    dataset=dict(
-        dataset=dict(
-            ann_file='noisy_anns/voc07_trainval_noise40_refined.json')))
+    dataset=dict(ann_file='noisy_anns/voc07_trainval_noise40_refined.json'))
