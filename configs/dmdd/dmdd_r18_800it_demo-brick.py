@@ -13,7 +13,9 @@ model = dict(
     teacher=dict(type='ResNet', depth=18, init_cfg=None),
     student=dict(out_channels=teacher_channels),
     seg_head=dict(in_channels=teacher_channels, channels=64),
-    distill_iters=300)
+    distill_iters=300,
+    # evaluated on the masks at their full size (its test pipeline)
+    map_size='original')
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

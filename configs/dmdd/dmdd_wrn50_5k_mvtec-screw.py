@@ -3,6 +3,7 @@ _base_ = [
     '../_base_/schedules/dmdd_5k.py'
 ]
 category = 'screw'
-train_dataloader = dict(dataset=dict(category=category))
+train_dataloader = dict(
+    dataset=dict(category=category, pipeline=_base_.train_pipeline_rotation))
 val_dataloader = dict(dataset=dict(category=category))
 test_dataloader = val_dataloader

@@ -3,6 +3,8 @@ _base_ = [
     '../_base_/schedules/dmdd_5k.py'
 ]
 category = 'zipper'
-train_dataloader = dict(dataset=dict(category=category))
+train_dataloader = dict(
+    dataset=dict(
+        category=category, pipeline=_base_.train_pipeline_slight_rotation))
 val_dataloader = dict(dataset=dict(category=category))
 test_dataloader = val_dataloader

@@ -5,6 +5,8 @@ dataset = dict(
     type='mmext.MVTec3DADDataset',
     data_root='data/mvtec_3d_anomaly_detection/',
     category='bagel')
-train_dataloader = dict(dataset=dataset)
+# DeSTSeg's rotations are MVTec AD's (bottle's here): none for this set.
+train_dataloader = dict(
+    dataset=dict(**dataset, pipeline=_base_.train_pipeline))
 val_dataloader = dict(dataset=dataset)
 test_dataloader = val_dataloader

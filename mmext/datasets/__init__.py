@@ -4,14 +4,15 @@ from .mvtec_ad import MVTec3DADDataset, MVTecADDataset
 from .sample_seeded_dataset import SampleSeededDataset
 from .samplers import (ResumableGroupMultiSourceSampler, SampleSeededSampler,
                        SeededIndex)
-from .transforms import (LoadAnomalyMask, PackAnomalyInputs, SynthesizeAnomaly,
-                         perlin_noise, procedural_texture)
+from .transforms import (LoadAnomalyMask, PackAnomalyInputs,
+                         RandomImageRotation, SynthesizeAnomaly, perlin_noise,
+                         procedural_texture)
 from .visa import VisADataset
 
 __all__ = [
     'CocoWithAnnIdsDataset', 'DemoDetDataset', 'MVTecADDataset',
     'MVTec3DADDataset', 'VisADataset', 'ResumableGroupMultiSourceSampler',
     'SampleSeededDataset', 'SampleSeededSampler', 'SeededIndex',
-    'LoadAnomalyMask', 'PackAnomalyInputs', 'SynthesizeAnomaly',
-    'perlin_noise', 'procedural_texture'
+    'LoadAnomalyMask', 'PackAnomalyInputs', 'RandomImageRotation',
+    'SynthesizeAnomaly', 'perlin_noise', 'procedural_texture'
 ]

@@ -1,11 +1,12 @@
-"""Perlin noise, anomaly synthesis, mask loading and packing."""
+"""Perlin noise, anomaly synthesis, DeSTSeg's rotations, mask loading and
+packing."""
 import cv2
 import numpy as np
 import pytest
 
 from mmext.datasets import (LoadAnomalyMask, PackAnomalyInputs,
-                            SynthesizeAnomaly, perlin_noise,
-                            procedural_texture)
+                            RandomImageRotation, SynthesizeAnomaly,
+                            perlin_noise, procedural_texture)
 
 
 def test_perlin_noise_is_smooth_bounded_and_seeded():
@@ -108,6 +109,30 @@ def test_load_anomaly_mask(tmp_path):
                 img_path='x.png'))
 
 
+def test_load_anomaly_mask_resized_as_destseg(tmp_path):
+    # DeSTSeg resizes the 0/1 mask bilinearly with antialiasing and keeps
+    # >= 0.5; PIL's bilinear resize of the float mask is the same filter.
+    from PIL import Image
+    rng = np.random.RandomState(0)
+    mask = np.zeros((90, 70), np.uint8)
+    for _ in range(6):
+        y, x = rng.randint(0, 80), rng.randint(0, 60)
+        mask[y:y + rng.randint(2, 12), x:x + rng.randint(2, 12)] = 255
+    cv2.imwrite(str(tmp_path / 'm.png'), mask)
+    out = LoadAnomalyMask(scale=(32, 40))(
+        dict(ori_shape=(90, 70), seg_map_path=str(tmp_path / 'm.png')))
+    reference = np.asarray(
+        Image.fromarray((mask > 0).astype(np.float32)).resize(
+            (32, 40), Image.BILINEAR)) >= 0.5
+    assert out['gt_seg_map'].shape == (40, 32)
+    assert out['gt_seg_map'].any()
+    np.testing.assert_array_equal(out['gt_seg_map'], reference)
+    normal = LoadAnomalyMask(scale=(32, 40))(
+        dict(ori_shape=(90, 70), seg_map_path=None))
+    assert normal['gt_seg_map'].shape == (40, 32)
+    assert not normal['gt_seg_map'].any()
+
+
 def test_pack_anomaly_inputs_keeps_the_pair():
     np.random.seed(0)
     out = SynthesizeAnomaly()(dict(img=_image()))
@@ -120,3 +145,46 @@ def test_pack_anomaly_inputs_keeps_the_pair():
         sample.normal_img.data.permute(1, 2, 0).numpy(), out['normal_img'])
     assert sample.gt_sem_seg.data.shape == (1, 64, 64)
     assert sample.anomaly_label == 0 and sample.category == 'c'
+
+
+def test_right_angle_rotation_is_exact_and_counter_clockwise():
+    image = np.random.RandomState(0).randint(0, 255, (32, 32, 3), np.uint8)
+    transform = RandomImageRotation(right_angles=True)
+    seen = set()
+    for seed in range(12):
+        np.random.seed(seed)
+        results = transform.transform(dict(img=image.copy()))
+        turns = int(results['rotation_angle'] // 90)
+        seen.add(turns)
+        np.testing.assert_array_equal(results['img'], np.rot90(image, turns))
+    assert seen == {0, 1, 2, 3}
+
+
+def test_rotation_is_pils_and_fills_the_corners():
+    from PIL import Image
+    image = np.full((40, 40, 3), 200, np.uint8)
+    image[10:20, 5:30] = (10, 60, 250)
+    transform = RandomImageRotation(max_degree=45)
+    for seed in range(6):
+        np.random.seed(seed)
+        results = transform.transform(dict(img=image.copy()))
+        angle = results['rotation_angle']
+        assert 0 < abs(angle) <= 45
+        expected = Image.fromarray(image).rotate(
+            angle, resample=Image.BILINEAR, fillcolor=(114, 114, 114))
+        np.testing.assert_array_equal(results['img'], np.asarray(expected))
+        if abs(angle) > 10:  # a corner uncovered: DeSTSeg's grey
+            assert (results['img'][0, 0] == 114).all()
+    np.random.seed(3)
+    first = transform.transform(dict(img=image.copy()))['rotation_angle']
+    np.random.seed(3)
+    assert transform.transform(dict(img=image.copy()))['rotation_angle'] == (
+        first)
+
+
+def test_no_rotation_leaves_the_image_and_bad_degree_raises():
+    image = np.random.RandomState(1).randint(0, 255, (8, 12, 3), np.uint8)
+    results = RandomImageRotation().transform(dict(img=image.copy()))
+    np.testing.assert_array_equal(results['img'], image)
+    with pytest.raises(ValueError, match='max_degree'):
+        RandomImageRotation(max_degree=-1)

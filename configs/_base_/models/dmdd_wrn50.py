@@ -44,7 +44,9 @@ model = dict(
         loss_weight=2.0),
     loss_l1=dict(type='L1Loss', loss_weight=1.0),
     distill_iters=1000,
-    image_score_topk=100)
+    image_score_topk=100,
+    # DeSTSeg's evaluation at the input size (see ../datasets/mvtec_ad.py)
+    map_size='input')
 # The distillation stage leaves the segmentation head out of the graph.
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', find_unused_parameters=True)

@@ -60,8 +60,11 @@ class AnomalyMetric(BaseMetric):
                 raise ValueError(
                     f'{sample.get("img_path", "?")}: anomaly map '
                     f'{tuple(score_map.shape)} and mask {tuple(mask.shape)} '
-                    'differ in size; load the mask after Resize in the '
-                    'test pipeline so it stays at the original size')
+                    'differ in size: evaluate at the original size '
+                    '(LoadAnomalyMask after Resize in the test pipeline, '
+                    'model.map_size=\'original\') or at the input size, '
+                    'as DeSTSeg (LoadAnomalyMask(scale=the input size), '
+                    'model.map_size=\'input\')')
             if not torch.isfinite(score_map).all():
                 raise ValueError(
                     f'{sample.get("img_path", "?")}: the anomaly map holds '

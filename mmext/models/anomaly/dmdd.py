@@ -46,6 +46,11 @@ class DMDD(BaseSegmentor):
         loss_l1 (dict): L1 loss on the anomaly probabilities.
         distill_iters (int): Iterations of the distillation stage.
         image_score_topk (int): Pixels averaged into the image score.
+        map_size (str): ``'original'`` (default): anomaly maps resized to
+            each image's original size, where the masks are; ``'input'``:
+            at the network's input size (its own output, which DeSTSeg
+            evaluates against masks resized to it; ``LoadAnomalyMask(
+            scale=...)``).
         data_preprocessor (dict, optional): ``AnomalyDataPreProcessor``.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -65,6 +70,7 @@ class DMDD(BaseSegmentor):
                  loss_l1: ConfigType = dict(type='L1Loss', loss_weight=1.0),
                  distill_iters: int = 1000,
                  image_score_topk: int = 100,
+                 map_size: str = 'original',
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
@@ -73,6 +79,9 @@ class DMDD(BaseSegmentor):
             raise ValueError('distill_iters must be >= 0 and '
                              'image_score_topk >= 1, got '
                              f'{distill_iters} and {image_score_topk}')
+        if map_size not in ('original', 'input'):
+            raise ValueError('model.map_size must be \'original\' or '
+                             f'\'input\', got {map_size!r}')
         self.teacher = MODELS.build(teacher)
         self.teacher.requires_grad_(False)
         self.student = MODELS.build(student)
@@ -82,6 +91,7 @@ class DMDD(BaseSegmentor):
         self.loss_l1 = MODELS.build(loss_l1)
         self.distill_iters = distill_iters
         self.image_score_topk = image_score_topk
+        self.map_size = map_size
 
     def train(self, mode: bool = True) -> 'DMDD':
         """Train mode everywhere but in the frozen teacher."""
@@ -156,7 +166,8 @@ class DMDD(BaseSegmentor):
 
     def predict(self, inputs: Tensor,
                 data_samples: Sequence[SegDataSample]) -> List[SegDataSample]:
-        """Anomaly maps at each image's original size and image scores.
+        """Anomaly maps at each image's original size (or input size, with
+        ``map_size='input'``) and image scores.
 
         Returns:
             list[SegDataSample]: The samples with ``pred_anomaly_map``
@@ -169,7 +180,7 @@ class DMDD(BaseSegmentor):
             h, w = sample.metainfo.get('img_shape', score_map.shape[-2:])
             score_map = score_map[:, :h, :w]
             ori_shape = sample.metainfo.get('ori_shape', (h, w))[:2]
-            if tuple(ori_shape) != (h, w):
+            if self.map_size == 'original' and tuple(ori_shape) != (h, w):
                 score_map = F.interpolate(
                     score_map[None],
                     size=ori_shape,

@@ -156,6 +156,23 @@ def test_predict_maps_at_original_size():
         float(expected), rel=1e-5)
 
 
+def test_predict_maps_at_input_size():
+    # DeSTSeg's protocol: the network's own map, against resized masks.
+    model = build_model(map_size='input')
+    model.eval()
+    sample = PackAnomalyInputs()(
+        dict(
+            img=np.zeros((64, 64, 3), np.uint8),
+            img_shape=(64, 64),
+            ori_shape=(90, 70),
+            gt_seg_map=np.zeros((64, 64), np.uint8)))
+    with torch.no_grad():
+        outputs = model.test_step(pseudo_collate([sample]))
+    assert outputs[0].pred_anomaly_map.shape == (64, 64)
+    with pytest.raises(ValueError, match='map_size'):
+        build_model(map_size='full')
+
+
 def test_mismatched_student_is_reported():
     model = build_model(student_channels=(64, 128, 128))
     with pytest.raises(ValueError, match=r'teacher feature \(1, 256, 4, 4\)'):
