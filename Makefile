@@ -9,7 +9,7 @@ DEMO_WORK_DIR ?= work_dirs/demo/$(basename $(notdir $(DEMO_CONFIG)))
 PYTEST_ARGS ?=
 
 .PHONY: setup setup-upstream data demo lint format test test-upstream slurm \
-	cuda-compile clean
+	cuda-compile smoke-paper smoke-paper-ci clean
 
 setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash tools/misc/setup_env.sh
@@ -79,6 +79,18 @@ slurm:
 # NVIDIA's compiler from PyPI (cached in ~/.cache/mmext/cuda).
 cuda-compile: setup
 	@PYTHON=$(PY) bash tools/misc/cuda_compile_check.sh
+
+# Every paper-scale config end to end on CPU (a few iterations and one
+# evaluation at its real input size, on generated data in its own format);
+# the table goes to work_dirs/smoke_paper/table.md. Hours on 2 cores;
+# smoke-paper-ci runs one config a method, one iteration each.
+smoke-paper: setup
+	@$(PY) tools/misc/smoke_paper.py --out-dir work_dirs/smoke_paper/$$(date +%Y%m%d_%H%M%S) \
+		--markdown work_dirs/smoke_paper/table.md
+
+smoke-paper-ci: setup
+	@$(PY) tools/misc/smoke_paper.py --ci --iters 1 \
+		--out-dir work_dirs/smoke_paper/ci_$$(date +%Y%m%d_%H%M%S)
 
 clean:
 	rm -rf work_dirs/demo data/demo_det data/demo_ad $(DEMO_DATA_STAMP)
