@@ -5,17 +5,11 @@
 # categories: change `category` (and the rotation pipeline as those configs).
 _base_ = './dmdd_wrn50_5k_mvtec-bottle.py'
 teacher_channels = (64, 128, 256)
+# The teacher's other settings (stages 1-3, frozen) are the base's.
 model = dict(
     teacher=dict(
-        _delete_=True,
         type='ResNet',
         depth=18,
-        num_stages=3,
-        strides=(1, 2, 2),
-        dilations=(1, 1, 1),
-        out_indices=(0, 1, 2),
-        frozen_stages=3,
-        norm_eval=True,
         init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet18')),
     student=dict(out_channels=teacher_channels),
     seg_head=dict(in_channels=teacher_channels))

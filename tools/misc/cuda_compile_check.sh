@@ -51,8 +51,8 @@ if [ ! -f "$TORCH_INCLUDE/c10/cuda/impl/cuda_cmake_macros.h" ]; then
     echo '#define C10_CUDA_BUILD_SHARED_LIBS' \
         > "$BUILD/include/c10/cuda/impl/cuda_cmake_macros.h"
 fi
+echo > "$BUILD/stubs/empty.c"
 for lib in c10_cuda torch_cuda; do
-    echo > "$BUILD/stubs/empty.c"
     gcc -shared -fPIC -Wl,-soname,lib$lib.so -o "$BUILD/stubs/lib$lib.so" \
         "$BUILD/stubs/empty.c"
 done

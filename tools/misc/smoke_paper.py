@@ -29,10 +29,9 @@ from typing import List, Optional, Tuple
 
 from mmengine.config import Config
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-import mmext  # noqa: E402,F401  (mmext:: configs)
-from mmext.testing.paper_data import PaperDataWriter  # noqa: E402
+import mmext  # noqa: F401  (mmext:: configs)
+from mmext.testing import REPO_ROOT as ROOT
+from mmext.testing.paper_data import PaperDataWriter
 
 METHODS = ('rcnet', 'tood', 'mixteacher', 'calibrated_teacher', 'ssd_det',
            'dmdd')
@@ -137,9 +136,6 @@ def run_one(config: str, out_dir: str, iters: int) -> dict:
     cfg.dump(smoke_cfg)
     log_path = osp.join(work, 'train.log')
     start = time.time()
-    env = dict(
-        os.environ,
-        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     with open(log_path, 'w') as log:
         proc = subprocess.Popen([
             sys.executable,
@@ -148,7 +144,6 @@ def run_one(config: str, out_dir: str, iters: int) -> dict:
             osp.abspath(osp.join(work, 'run'))
         ],
                                 cwd=data_root,
-                                env=env,
                                 stdout=log,
                                 stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)

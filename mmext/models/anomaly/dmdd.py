@@ -3,14 +3,13 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
-from mmengine.logging import MessageHub
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.structures import SegDataSample
 from torch import Tensor
 
 from mmext.registry import MODELS
-from ..utils import mask_at
+from ..utils import mask_at, training_iter
 
 
 @MODELS.register_module()
@@ -139,8 +138,7 @@ class DMDD(BaseSegmentor):
             align_corners=False)
 
     def in_distillation_stage(self) -> bool:
-        return MessageHub.get_current_instance().get_info(
-            'iter', 0) < self.distill_iters
+        return training_iter() < self.distill_iters
 
     def loss(self, inputs: Tensor,
              data_samples: Sequence[SegDataSample]) -> Dict[str, Tensor]:

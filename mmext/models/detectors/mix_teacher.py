@@ -8,11 +8,11 @@ from mmdet.models.utils import (filter_gt_instances, rename_loss_dict,
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox_project
 from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
-from mmengine.logging import MessageHub
 from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmext.registry import MODELS, TASK_UTILS
+from ..utils import training_iter
 from .mixed_scale_faster_rcnn import MixedScaleFasterRCNN, average_scale_losses
 
 
@@ -88,7 +88,7 @@ class MixTeacher(SoftTeacher):
         """Ramp of the unsupervised loss at the current iteration."""
         start = self.semi_train_cfg.get('unsup_start_iter', 0)
         warmup = self.semi_train_cfg.get('unsup_warmup_iters', 0)
-        cur_iter = MessageHub.get_current_instance().get_info('iter', 0)
+        cur_iter = training_iter()
         if cur_iter < start:
             return 0.
         if warmup <= 0:
@@ -140,12 +140,10 @@ class MixTeacher(SoftTeacher):
                                                     batch_data_samples,
                                                     ('regular', 'mixed'))
         x = pyramids['mixed'][0]
-        proposal_cfg = self.teacher.train_cfg.get('rpn_proposal',
-                                                  self.teacher.test_cfg.rpn)
         rpn_results_list = self.teacher.rpn_head.predict_by_feat(
             *self.teacher.rpn_head(x),
             batch_img_metas=[s.metainfo for s in batch_data_samples],
-            cfg=proposal_cfg,
+            cfg=self.teacher.rpn_proposal_cfg,
             rescale=False)
         results_list = self.teacher.roi_head.predict(
             x, rpn_results_list, batch_data_samples, rescale=False)

@@ -8,6 +8,7 @@ from mmdet.models.detectors import FasterRCNN
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import scale_boxes
 from mmdet.utils import ConfigType
+from mmengine.config import ConfigDict
 from torch import Tensor
 
 from mmext.registry import MODELS
@@ -153,17 +154,22 @@ class MixedScaleFasterRCNN(FasterRCNN):
                             batch_data_samples)
         return {scale: out[scale] for scale in scales}
 
+    @property
+    def rpn_proposal_cfg(self) -> ConfigDict:
+        """Proposal settings in training: ``train_cfg.rpn_proposal``, else
+        ``test_cfg.rpn`` (``TwoStageDetector.loss``'s rule)."""
+        return self.train_cfg.get('rpn_proposal', self.test_cfg.rpn)
+
     def loss_by_feat(self, x: Tuple[Tensor, ...],
                      batch_data_samples: SampleList) -> dict:
         """RPN and RoI losses of one pyramid (``TwoStageDetector.loss``
         after feature extraction)."""
-        proposal_cfg = self.train_cfg.get('rpn_proposal', self.test_cfg.rpn)
         rpn_data_samples = copy.deepcopy(batch_data_samples)
         for data_sample in rpn_data_samples:
             data_sample.gt_instances.labels = torch.zeros_like(
                 data_sample.gt_instances.labels)
         rpn_losses, rpn_results_list = self.rpn_head.loss_and_predict(
-            x, rpn_data_samples, proposal_cfg=proposal_cfg)
+            x, rpn_data_samples, proposal_cfg=self.rpn_proposal_cfg)
         losses = {
             (f'rpn_{k}' if 'loss' in k and 'rpn' not in k else k): v
             for k, v in rpn_losses.items()

@@ -1,9 +1,9 @@
 import torch
-from mmengine.logging import MessageHub
 from torch import Tensor, nn
 
 from mmext.ops import box_iou
 from mmext.registry import MODELS
+from ..utils import training_iter
 
 
 @MODELS.register_module()
@@ -79,10 +79,7 @@ class FocalIoUWeight(nn.Module):
     def is_on(self) -> bool:
         """Whether the current training iteration is ``start_iter`` or
         later."""
-        if self.start_iter <= 0:
-            return True
-        hub = MessageHub.get_current_instance()
-        return hub.get_info('iter', 0) >= self.start_iter
+        return self.start_iter <= 0 or training_iter() >= self.start_iter
 
     def forward(self, ious: Tensor) -> Tensor:
         """``w(u)`` of the IoUs ``u`` (any shape)."""
