@@ -21,10 +21,10 @@ from mmengine.logging import print_log
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
 from mmext.engine import unwrapped_model
-from mmext.utils import (build_runner, check_checkpoint_fits,
-                         check_data_before_run, check_dataset_paths,
-                         release_process_group)
-from mmext.utils.config_keys import unread_keys
+from mmext.engine.runner import build_runner, release_process_group
+from mmext.preflight import (check_checkpoint_fits, check_data_before_run,
+                             check_dataset_paths)
+from mmext.preflight.config_keys import unread_keys
 
 
 def parse_args() -> argparse.Namespace:

@@ -15,9 +15,9 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
-from mmext.utils import (build_runner, check_data_before_run,
-                         check_dataset_paths, release_process_group)
-from mmext.utils.config_keys import unread_keys
+from mmext.engine.runner import build_runner, release_process_group
+from mmext.preflight import check_data_before_run, check_dataset_paths
+from mmext.preflight.config_keys import unread_keys
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,3 +1,4 @@
+from .coco_json import load_coco_json, write_coco_json
 from .coco_with_ann_ids import CocoWithAnnIdsDataset
 from .demo_det import DemoDetDataset
 from .mvtec_ad import MVTec3DADDataset, MVTecADDataset
@@ -14,5 +15,6 @@ __all__ = [
     'MVTec3DADDataset', 'VisADataset', 'ResumableGroupMultiSourceSampler',
     'SampleSeededDataset', 'SampleSeededSampler', 'SeededIndex',
     'LoadAnomalyMask', 'PackAnomalyInputs', 'RandomImageRotation',
-    'SynthesizeAnomaly', 'perlin_noise', 'procedural_texture'
+    'SynthesizeAnomaly', 'load_coco_json', 'perlin_noise',
+    'procedural_texture', 'write_coco_json'
 ]

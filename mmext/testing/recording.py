@@ -6,7 +6,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from mmext.utils import build_runner
+from mmext.engine.runner import build_runner
 
 
 class StartStateRecorder(Hook):

@@ -74,6 +74,8 @@ model = dict(
         observation_iou_thr=0.1, match_iou_thr=0.5,
         calibrator=dict(type='mmext.ConfidenceCalibrator', min_samples=4)))
 custom_hooks = [
+    dict(type='mmext.NonFiniteCheckHook'),
+    dict(type='mmext.SyncSharedBuffersHook'),
     dict(type='MeanTeacherHook', momentum=0.01),
     dict(type='mmext.CalibratorRefitHook', interval=1)]
 train_dataloader = dict(batch_size=2, dataset=dict(

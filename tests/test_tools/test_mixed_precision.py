@@ -17,7 +17,7 @@ from mmengine.runner import autocast
 from test_exact_resume import CONFIGS, write
 
 from mmext.engine import unwrapped_model
-from mmext.utils import build_runner
+from mmext.engine.runner import build_runner
 
 STEPS = 3
 

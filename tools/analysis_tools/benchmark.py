@@ -1,6 +1,6 @@
 """Benchmark mmext's modules, ops and methods against their baselines.
 
-Every case (``--list`` shows them; ``mmext/utils/benchmark_cases.py``
+Every case (``--list`` shows them; ``mmext/benchmark/cases/``
 defines them) compares an mmext module, op or training step with the mmdet,
 mmseg or mmcv one it replaces or extends (or with its own pure-PyTorch
 version), on the same inputs and weights, at each image size of ``--sizes``
@@ -25,11 +25,11 @@ from typing import List, Optional
 
 import torch
 
-import mmext.utils.benchmark_cases  # noqa: F401  (registers the cases)
-from mmext.utils import describe_device
-from mmext.utils.benchmark import (BENCHMARK_CASES, TABLE_HEADER, parse_size,
-                                   run_case_side, select_cases, table_rows,
-                                   worker_report)
+import mmext.benchmark.cases  # noqa: F401  (registers the cases)
+from mmext.benchmark import describe_device
+from mmext.benchmark.harness import (BENCHMARK_CASES, TABLE_HEADER, parse_size,
+                                     run_case_side, select_cases, table_rows,
+                                     worker_report)
 
 
 def default_threads() -> int:

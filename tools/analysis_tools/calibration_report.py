@@ -180,9 +180,9 @@ def main() -> None:
     from mmengine.config import Config
     from mmengine.runner import Runner, load_checkpoint
 
+    from mmext.preflight import check_checkpoint_fits, check_dataset_paths
     from mmext.registry import MODELS
-    from mmext.utils import (check_checkpoint_fits, check_dataset_paths,
-                             register_all_modules)
+    from mmext.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

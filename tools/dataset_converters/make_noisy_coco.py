@@ -38,8 +38,8 @@ from typing import List
 
 import numpy as np
 
+from mmext.datasets import load_coco_json, write_coco_json
 from mmext.evaluation import matched_box_ious
-from mmext.utils import load_coco_json, write_coco_json
 
 
 def check_level(level: float) -> float:

@@ -47,7 +47,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from mmext.utils import load_coco_json, write_coco_json
+from mmext.datasets import load_coco_json, write_coco_json
 
 # Annotations kept of a group of n: per image and category, or per image for
 # keep1.

@@ -33,7 +33,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from mmext.utils import load_coco_json, write_coco_json
+from mmext.datasets import load_coco_json, write_coco_json
 
 
 def split_images(coco: dict, percent: float,

@@ -23,11 +23,11 @@ from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.registry import init_default_scope
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
+from mmext.preflight import (check_annotations, check_dataset_paths,
+                             check_num_classes)
+from mmext.preflight.annotations import JsonCache
+from mmext.preflight.dataset_paths import config_datasets, dataset_json
 from mmext.registry import DATASETS
-from mmext.utils import (check_annotations, check_dataset_paths,
-                         check_num_classes)
-from mmext.utils.annotation_check import JsonCache
-from mmext.utils.dataset_paths import config_datasets, dataset_json
 from mmext.utils.progress import progress_bar
 
 SPLITS = ('train', 'val', 'test')

@@ -7,8 +7,8 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
+from mmext.datasets.coco_json import load_coco_json
 from mmext.registry import METRICS
-from mmext.utils.coco_json import load_coco_json
 from ..functional import matched_box_ious
 
 

@@ -9,7 +9,7 @@ with ``steps_for(size, gts)``, which makes the inputs of an image of
 (``forward``, ``train``, ``predict``, ...). Both sides of a case return the
 same step names; one callable may serve under several names (it is measured
 once). ``tools/analysis_tools/benchmark.py`` runs the cases registered in
-``mmext.utils.benchmark_cases``.
+``mmext.benchmark.cases``.
 """
 import fnmatch
 import json
@@ -56,6 +56,13 @@ def register_case(name: str, case: Case) -> None:
     if name in BENCHMARK_CASES:
         raise KeyError(f'benchmark case {name!r} is already registered')
     BENCHMARK_CASES[name] = case
+
+
+def register_cases(cases: Dict[str, Case]) -> None:
+    """:func:`register_case` for each ``name: case`` of ``cases``, in
+    order."""
+    for name, case in cases.items():
+        register_case(name, case)
 
 
 def select_cases(patterns: Iterable[str]) -> List[str]:

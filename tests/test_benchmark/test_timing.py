@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from mmext.utils import (describe_device, run_benchmark_worker, step_cost,
-                         time_ms)
+from mmext.benchmark import (describe_device, run_benchmark_worker, step_cost,
+                             time_ms)
 
 
 def test_time_ms_measures_one_call_in_milliseconds():
@@ -17,7 +17,7 @@ def test_time_ms_measures_one_call_in_milliseconds():
 
 def test_peak_memory_mib_sees_a_256_mib_tensor_after_a_larger_one():
     # The process peaked higher before: the call's own peak must still show.
-    code = ('import torch; from mmext.utils import peak_memory_mib; '
+    code = ('import torch; from mmext.benchmark import peak_memory_mib; '
             'a = torch.ones(128 * 2**20); del a; '
             'print(peak_memory_mib(lambda: torch.ones(64 * 2**20).add_(1)))')
     out = subprocess.run([sys.executable, '-c', code],

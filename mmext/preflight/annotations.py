@@ -2,7 +2,7 @@
 ``tools/train.py`` / ``tools/test.py``: every COCO json (boxes, categories,
 a dataset that would be empty), the classes the model predicts against the
 classes the data hold, and the images (all exist; their headers give the
-json's sizes, ``image_check``). ``tools/misc/check_dataset.py`` adds
+json's sizes, :mod:`.images`). ``tools/misc/check_dataset.py`` adds
 decoding every image."""
 import logging
 import math
@@ -14,10 +14,10 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
-from .coco_json import load_coco_json
+from mmext.datasets.coco_json import load_coco_json
 from .dataset_paths import (_is_local, config_datasets, config_evaluators,
                             dataset_json, evaluator_ann_files)
-from .image_check import check_images
+from .images import check_images
 
 # A box may stick out of its image by this much (COCO's rounding) before it
 # is reported.

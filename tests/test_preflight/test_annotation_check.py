@@ -7,10 +7,11 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from mmext.utils import (check_annotations, check_data_before_run,
-                         check_num_classes, load_coco_json)
-from mmext.utils.annotation_check import JsonCache, check_coco, held_classes
-from mmext.utils.image_check import check_images
+from mmext.datasets import load_coco_json
+from mmext.preflight import (check_annotations, check_data_before_run,
+                             check_num_classes)
+from mmext.preflight.annotations import JsonCache, check_coco, held_classes
+from mmext.preflight.images import check_images
 
 CLEAN = dict(
     images=[dict(id=1, file_name='a.png', width=100, height=80)],

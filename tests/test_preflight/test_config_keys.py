@@ -7,8 +7,8 @@ import pytest
 from mmengine.config import Config
 
 import mmext  # noqa: F401  (mmext:: configs)
+from mmext.preflight.config_keys import unread_keys
 from mmext.testing import REPO_ROOT
-from mmext.utils.config_keys import unread_keys
 
 CONFIGS = sorted(
     glob.glob(osp.join(REPO_ROOT, 'configs', '*', '*.py')) +

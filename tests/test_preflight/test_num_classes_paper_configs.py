@@ -10,10 +10,10 @@ import pytest
 from mmengine.config import Config
 
 import mmext  # noqa: F401  (mmext:: configs)
+from mmext.preflight import check_data_before_run, check_num_classes
+from mmext.preflight.annotations import coco_sources
+from mmext.preflight.dataset_paths import config_datasets
 from mmext.testing import REPO_ROOT, run_tool
-from mmext.utils import check_data_before_run, check_num_classes
-from mmext.utils.annotation_check import coco_sources
-from mmext.utils.dataset_paths import config_datasets
 
 SIX = ('person', 'bicycle', 'car', 'cat', 'dog', 'cup')
 

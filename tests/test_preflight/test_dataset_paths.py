@@ -1,7 +1,7 @@
 import pytest
 from mmengine.config import Config
 
-from mmext.utils import check_dataset_paths
+from mmext.preflight import check_dataset_paths
 
 
 def _config(root: str, **dataset) -> Config:

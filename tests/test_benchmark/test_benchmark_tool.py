@@ -3,9 +3,9 @@ import os.path as osp
 
 import pytest
 
-import mmext.utils.benchmark_cases  # noqa: F401
+import mmext.benchmark.cases  # noqa: F401
+from mmext.benchmark.harness import BENCHMARK_CASES, select_cases
 from mmext.testing import REPO_ROOT, run_tool
-from mmext.utils.benchmark import BENCHMARK_CASES, select_cases
 
 TOOL = 'tools/analysis_tools/benchmark.py'
 # Every registered case runs in one of these groups, at a small size (the
