@@ -1,8 +1,12 @@
 """mmext: an OpenMMLab 2.0 extension for detection research."""
-from .compat import import_stack_quietly, register_config_package
+import mmengine
+
+from .compat import (check_mmengine_version, import_stack_quietly,
+                     register_config_package)
 from .serialization import register_checkpoint_safe_globals
 from .version import __version__, version_info
 
+check_mmengine_version(mmengine.__version__)
 # ``_base_ = 'mmext::demo/...'`` resolves once mmext is imported, on every
 # mmengine version and install mode.
 register_config_package()

@@ -8,6 +8,25 @@ import sys
 import warnings
 from typing import Callable
 
+# mmengine versions mmext runs on: MMExtRunner and SafeCheckpointHook use
+# mmengine internals (``Runner._load_from``, ``_resume``, ``_randomness_cfg``,
+# ``CheckpointHook._save_checkpoint_with_step``), pinned by
+# tests/test_engine/test_mmengine_contract.py on both supported stacks.
+MMENGINE_RANGE = ('0.10.7', '0.11.0')
+
+
+def check_mmengine_version(version: str) -> None:
+    """Refuse an mmengine outside :data:`MMENGINE_RANGE` (``[low, high)``)
+    with the versions named."""
+    from mmengine.utils import digit_version
+    low, high = MMENGINE_RANGE
+    if not digit_version(low) <= digit_version(version) < digit_version(high):
+        raise ImportError(
+            f'mmext needs mmengine >= {low}, < {high}, found mmengine '
+            f'{version}: its runner and checkpoint hook rely on mmengine '
+            'internals checked for that range only. Install '
+            'onedl-mmengine==0.10.12 or mmengine==0.10.7.')
+
 
 def register_config_package() -> None:
     """Make ``_base_ = 'mmext::...'`` resolve on every mmengine version.

@@ -26,10 +26,15 @@ def test_config_builds_its_model(config):
     init_default_scope(cfg.default_scope)
     model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.parameters()) > 0
-    # mmext's tools run every config with MMExtRunner (exact resume, NaN
-    # stop, SafeCheckpointHook); a config may name it, not another runner.
-    runner = RUNNERS.get(cfg.get('runner_type', 'mmext.MMExtRunner'))
-    assert issubclass(runner, MMExtRunner)
+    # The guarantees are declared, so that any runner or tool that reads
+    # the config (mmengine's Runner, mmdet's tools, mim) keeps them.
+    assert issubclass(RUNNERS.get(cfg.runner_type), MMExtRunner)
+    assert cfg.default_hooks.checkpoint.type == 'mmext.SafeCheckpointHook'
+    hooks = [hook.type for hook in cfg.custom_hooks]
+    assert 'mmext.NonFiniteCheckHook' in hooks
+    assert 'mmext.SyncSharedBuffersHook' in hooks
+    if cfg.model.type.endswith('CalibratedTeacher'):
+        assert 'mmext.CalibratorRefitHook' in hooks
     if 'calibrated-teacher' in config:
         assert cfg.randomness.seed is not None  # --resume reads the same data
 
@@ -72,7 +77,7 @@ def test_readme_downstream_config_passes_the_data_checks(
     consistent (the data checks would stop it otherwise)."""
     import re
 
-    from mmext.utils import check_data_before_run, check_dataset_paths
+    from mmext.preflight import check_data_before_run, check_dataset_paths
     with open(osp.join(REPO_ROOT, 'README.md')) as f:
         snippet = re.search(
             r'```python\n(# my_project/configs/my_atss.py.*?)'

@@ -48,7 +48,7 @@ val_cfg = dict(_delete_=True, type='TeacherStudentValLoop')
 # teacher follow the student within this short schedule.
 # The paper refits the calibrator every 500 of 180k iterations; this schedule
 # has 400, so every 50.
-custom_hooks = [
+custom_hooks = _base_.custom_hooks + [
     dict(type='MeanTeacherHook', momentum=0.01),
     dict(type='mmext.CalibratorRefitHook', interval=50)
 ]

@@ -89,5 +89,6 @@ auto_scale_lr = dict(enable=False, base_batch_size=8)
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=1))
+    checkpoint=dict(
+        type='mmext.SafeCheckpointHook', interval=5, max_keep_ckpts=1))
 log_processor = dict(window_size=10)

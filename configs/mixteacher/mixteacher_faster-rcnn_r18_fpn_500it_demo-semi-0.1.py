@@ -107,4 +107,6 @@ train_dataloader = dict(
 val_cfg = dict(_delete_=True, type='TeacherStudentValLoop')
 # The paper's EMA momentum is 0.999 over 180k iterations; 0.99 lets the
 # teacher follow the student within this short schedule.
-custom_hooks = [dict(type='MeanTeacherHook', momentum=0.01)]
+custom_hooks = _base_.custom_hooks + [
+    dict(type='MeanTeacherHook', momentum=0.01)
+]

@@ -35,3 +35,13 @@ train_cfg = dict(max_iters=181000, val_interval=4000)
 # mmdet's sampler with a stream that --resume continues exactly.
 train_dataloader = dict(
     sampler=dict(type='mmext.ResumableGroupMultiSourceSampler', seed=0))
+
+# mmext's guarantees, as configs/_base_/default_runtime.py declares them
+# (mmdet's runtime, inherited here, has none of them; mmdet's Soft Teacher
+# config brings its MeanTeacherHook).
+runner_type = 'mmext.MMExtRunner'
+default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
+custom_hooks = _base_.custom_hooks + [
+    dict(type='mmext.NonFiniteCheckHook'),
+    dict(type='mmext.SyncSharedBuffersHook')
+]

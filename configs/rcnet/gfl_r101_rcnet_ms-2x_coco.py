@@ -20,3 +20,12 @@ train_pipeline = [
     dict(type='PackDetInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+
+# mmext's guarantees, as configs/_base_/default_runtime.py declares them
+# (mmdet's runtime, inherited here, has none of them).
+runner_type = 'mmext.MMExtRunner'
+default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
+custom_hooks = [
+    dict(type='mmext.NonFiniteCheckHook'),
+    dict(type='mmext.SyncSharedBuffersHook')
+]

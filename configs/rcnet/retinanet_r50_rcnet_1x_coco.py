@@ -11,3 +11,12 @@ model = dict(
 train_dataloader = dict(batch_size=4, num_workers=2)
 # The authors kept lr 0.01 with 4 images per GPU, i.e. 16 images on 4 GPUs.
 auto_scale_lr = dict(base_batch_size=16)
+
+# mmext's guarantees, as configs/_base_/default_runtime.py declares them
+# (mmdet's runtime, inherited here, has none of them).
+runner_type = 'mmext.MMExtRunner'
+default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
+custom_hooks = [
+    dict(type='mmext.NonFiniteCheckHook'),
+    dict(type='mmext.SyncSharedBuffersHook')
+]

@@ -16,3 +16,12 @@ model = dict(
 
 train_dataloader = dict(
     dataset=dict(ann_file='noisy_anns/instances_train2017_noise40.json'))
+
+# mmext's guarantees, as configs/_base_/default_runtime.py declares them
+# (mmdet's runtime, inherited here, has none of them).
+runner_type = 'mmext.MMExtRunner'
+default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
+custom_hooks = [
+    dict(type='mmext.NonFiniteCheckHook'),
+    dict(type='mmext.SyncSharedBuffersHook')
+]

@@ -61,3 +61,12 @@ param_scheduler = [
         gamma=0.1)
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.02))
+
+# mmext's guarantees, as configs/_base_/default_runtime.py declares them
+# (mmdet's runtime, inherited here, has none of them).
+runner_type = 'mmext.MMExtRunner'
+default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
+custom_hooks = [
+    dict(type='mmext.NonFiniteCheckHook'),
+    dict(type='mmext.SyncSharedBuffersHook')
+]

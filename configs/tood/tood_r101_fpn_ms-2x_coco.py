@@ -7,3 +7,12 @@ model = dict(
     bbox_head=dict(type='mmext.TOODHead'),
     train_cfg=dict(
         assigner=dict(type='mmext.TaskAlignedAssigner', topk=13)))
+
+# mmext's guarantees, as configs/_base_/default_runtime.py declares them
+# (mmdet's runtime, inherited here, has none of them).
+runner_type = 'mmext.MMExtRunner'
+default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
+custom_hooks = [
+    dict(type='mmext.NonFiniteCheckHook'),
+    dict(type='mmext.SyncSharedBuffersHook')
+]

@@ -15,3 +15,12 @@ model = dict(
 # configs/tood/tood_r50_fpn_1x_coco.py:71 and README.md:36), mmdet 2 on 8:
 # the same 16 images and lr 0.01 (the backbone's BN is frozen).
 train_dataloader = dict(batch_size=4, num_workers=4)
+
+# mmext's guarantees, as configs/_base_/default_runtime.py declares them
+# (mmdet's runtime, inherited here, has none of them).
+runner_type = 'mmext.MMExtRunner'
+default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
+custom_hooks = [
+    dict(type='mmext.NonFiniteCheckHook'),
+    dict(type='mmext.SyncSharedBuffersHook')
+]

@@ -1,7 +1,9 @@
 """SafeCheckpointHook and --resume: a crash at any step of saving leaves a
 complete checkpoint that --resume finds and continues from, to the state an
 uninterrupted run reaches; non-finite weights are never saved."""
+import contextlib
 import errno
+import logging
 import os
 import os.path as osp
 
@@ -29,6 +31,21 @@ def final_weights(work_dir):
     return ckpt['state_dict'], ckpt['optimizer']
 
 
+@contextlib.contextmanager
+def log_records():
+    """The messages mmengine's current logger emits inside the block."""
+    from mmengine.logging import MMLogger
+    logged = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        yield logged
+    finally:
+        logger.removeHandler(handler)
+
+
 @pytest.fixture(scope='module')
 def straight(tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('straight')
@@ -36,11 +53,44 @@ def straight(tmp_path_factory):
     return final_weights(work_dir)
 
 
-def test_hook_replaces_the_plain_checkpoint_hook(tmp_path):
+def test_declared_hooks_are_registered_as_declared(tmp_path):
     runner = toy_runner(tmp_path)
     names = [type(h).__name__ for h in runner.hooks]
     assert 'SafeCheckpointHook' in names and 'CheckpointHook' not in names
-    assert 'NonFiniteCheckHook' in names
+    assert 'NonFiniteCheckHook' in names and 'SyncSharedBuffersHook' in names
+
+
+def test_runner_names_each_guarantee_hook_a_config_leaves_out(tmp_path):
+    """Nothing is added behind the config's back: the runner says what is
+    missing and what the run loses."""
+    runner = toy_runner(
+        tmp_path,
+        max_iters=1,
+        checkpoint_type='CheckpointHook',
+        custom_hooks=[dict(type='mmext.SyncSharedBuffersHook')])
+    names = [type(h).__name__ for h in runner.hooks]
+    assert 'CheckpointHook' in names and 'SafeCheckpointHook' not in names
+    assert 'NonFiniteCheckHook' not in names
+    with log_records() as logged:
+        runner.train()
+    missing = [m for m in logged if m.startswith('The config declares no')]
+    assert len(missing) == 2
+    assert 'mmext.SafeCheckpointHook: checkpoints are written as mmengine' \
+        in missing[0]
+    assert 'mmext.NonFiniteCheckHook: a NaN or infinite loss' in missing[1]
+    assert "default_runtime.py) declares it" in missing[1]
+
+
+def test_safe_checkpoints_under_another_runner_say_what_is_lost(tmp_path):
+    from mmengine.runner import Runner
+    runner = toy_runner(tmp_path, max_iters=2, runner_cls=Runner)
+    with log_records() as logged:
+        runner.train()
+    assert any('SafeCheckpointHook runs under Runner' in m
+               and 'a resumed run is not exact' in m for m in logged)
+    # The files are still written atomically, by the hook alone.
+    assert (tmp_path / 'iter_2.pth').is_file()
+    assert not list(tmp_path.glob('.*.tmp'))
 
 
 def test_checkpoints_are_rotated_after_the_new_one_is_complete(tmp_path):

@@ -1,4 +1,6 @@
-"""A tiny regression model trained by MMExtRunner, for the engine tests."""
+"""A tiny regression model trained by MMExtRunner (or another runner), with
+mmext's guarantee hooks declared as mmext's configs declare them, for the
+engine tests."""
 import torch
 from mmengine.model import BaseModel
 from torch import nn
@@ -31,9 +33,23 @@ class ToyModel(BaseModel):
         return out
 
 
-def toy_runner(work_dir, max_iters=4, resume=False, lr=0.01, **kwargs):
+# mmext's guarantee hooks, as mmext's runtime base declares them.
+GUARANTEE_HOOKS = [
+    dict(type='mmext.NonFiniteCheckHook'),
+    dict(type='mmext.SyncSharedBuffersHook')
+]
+
+
+def toy_runner(work_dir,
+               max_iters=4,
+               resume=False,
+               lr=0.01,
+               runner_cls=MMExtRunner,
+               checkpoint_type='mmext.SafeCheckpointHook',
+               **kwargs):
     torch.manual_seed(0)
-    return MMExtRunner(
+    kwargs.setdefault('custom_hooks', GUARANTEE_HOOKS)
+    return runner_cls(
         model=ToyModel(),
         work_dir=str(work_dir),
         train_dataloader=dict(
@@ -46,11 +62,12 @@ def toy_runner(work_dir, max_iters=4, resume=False, lr=0.01, **kwargs):
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
         default_hooks=dict(
             checkpoint=dict(
-                type='CheckpointHook',
+                type=checkpoint_type,
                 by_epoch=False,
                 interval=1,
-                max_keep_ckpts=1),
+                max_keep_ckpts=1) if checkpoint_type else None,
             logger=dict(type='LoggerHook', interval=1)),
         randomness=dict(seed=0),
+        default_scope='mmext',
         resume=resume,
         **kwargs)

@@ -47,7 +47,7 @@ default_hooks = dict(
     checkpoint=dict(by_epoch=False, interval=4000, max_keep_ckpts=2),
     logger=dict(interval=50))
 log_processor = dict(by_epoch=False)
-custom_hooks = [
+custom_hooks = _base_.custom_hooks + [
     dict(type='MeanTeacherHook', momentum=0.001),
     dict(type='mmext.CalibratorRefitHook', interval=500)
 ]

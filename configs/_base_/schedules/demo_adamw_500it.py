@@ -33,6 +33,6 @@ param_scheduler = [
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=200,
+        type='mmext.SafeCheckpointHook', by_epoch=False, interval=200,
         max_keep_ckpts=1))
 log_processor = dict(by_epoch=False, window_size=20)

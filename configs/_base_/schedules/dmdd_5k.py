@@ -23,12 +23,14 @@ param_scheduler = []
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(
-        type='CheckpointHook', interval=1000, by_epoch=False,
+        type='mmext.SafeCheckpointHook', interval=1000, by_epoch=False,
         max_keep_ckpts=1),
     visualization=dict(_delete_=True, type='mmext.AnomalyVisualizationHook'))
 log_processor = dict(by_epoch=False)
 # After the switch to the segmentation stage, log only its losses.
-custom_hooks = [dict(type='mmext.PruneStaleLossLogsHook')]
+custom_hooks = _base_.custom_hooks + [
+    dict(type='mmext.PruneStaleLossLogsHook')
+]
 # Anomaly panels (image | heat map | overlay) for the visualization hook and
 # AnomalyInferencer.
 visualizer = dict(

@@ -20,6 +20,8 @@ class CalibratorRefitHook(Hook):
     count, and before the checkpoint hook saves, so a checkpoint holds the
     fitted calibrator. Every rank fits on the observations of all ranks
     (:meth:`ConfidenceCalibrator.fit` gathers them), in the same iteration.
+    When training starts it declares its interval to the calibrator
+    (``refit_interval``), without which the model refuses to train.
     Every refit is logged with its observation count: done (info, with the
     fitted map) or skipped for too few or one-sided observations (warning).
 
@@ -40,6 +42,7 @@ class CalibratorRefitHook(Hook):
             raise TypeError('CalibratorRefitHook refits a model\'s '
                             '`calibrator` (mmext.CalibratedTeacher); '
                             f'{type(model).__name__} has none')
+        model.calibrator.refit_interval = self.interval
 
     def after_train_iter(self,
                          runner: Runner,

@@ -76,13 +76,27 @@ class SafeCheckpointHook(CheckpointHook):
     - **Finite weights only**: a model with a NaN or infinite weight or
       buffer is not saved; the hook raises naming them.
 
-    ``save_best`` checkpoints are written as mmengine writes them.
+    ``save_best`` checkpoints are written as mmengine writes them. Exact
+    resume also needs :class:`~mmext.engine.runner.MMExtRunner` (per-sample
+    data seeds); under another runner the hook warns when training starts.
+    It overrides mmengine's private ``_save_checkpoint_with_step`` (pinned
+    by tests/test_engine/test_mmengine_contract.py).
     """
 
     _rank_states = None
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
+        from ..runner import MMExtRunner
+        if not isinstance(runner, MMExtRunner):
+            runner.logger.warning(
+                f'SafeCheckpointHook runs under {type(runner).__name__}, not '
+                "runner_type='mmext.MMExtRunner': checkpoints are still "
+                'atomic and hold every rank\'s random states, but a resumed '
+                'run is not exact (the data has no per-sample seeds and '
+                'dataloader workers draw from the global generator), and '
+                '--resume takes the checkpoint last_checkpoint names '
+                'without checking that it is complete.')
         if is_main_process() and isinstance(self.file_backend, LocalBackend):
             # temporary files of checkpoints a crash interrupted
             for path in glob.glob(osp.join(self.out_dir, '.*.tmp')):

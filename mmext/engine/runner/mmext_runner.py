@@ -9,16 +9,32 @@ from typing import Dict, List, Optional, Tuple
 import torch
 import torch.distributed as torch_dist
 from mmengine.dist import is_distributed
-from mmengine.hooks import CheckpointHook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from torch import nn
 
 from mmext.datasets import SampleSeededDataset, SampleSeededSampler
 from mmext.registry import MODEL_WRAPPERS, RUNNERS
-from ..hooks import (CalibratorRefitHook, NonFiniteCheckHook,
-                     SafeCheckpointHook, SyncSharedBuffersHook)
-from ..rank_state import unwrapped_model
+from ..hooks import (NonFiniteCheckHook, SafeCheckpointHook,
+                     SyncSharedBuffersHook)
+
+RUNTIME_BASE = 'mmext::_base_/default_runtime.py'
+# The hooks of mmext's guarantees and what a run without each loses.
+GUARANTEE_HOOKS = {
+    SafeCheckpointHook:
+    'checkpoints are written as mmengine writes them (a crash while '
+    'saving can leave a truncated file; a resumed run draws other random '
+    "numbers and loses per-rank buffers); set default_hooks.checkpoint."
+    "type='mmext.SafeCheckpointHook'",
+    NonFiniteCheckHook:
+    'a NaN or infinite loss or weight does not stop training (it is '
+    "logged, averaged into an EMA teacher and saved); add dict(type="
+    "'mmext.NonFiniteCheckHook') to custom_hooks",
+    SyncSharedBuffersHook:
+    'validation during a multi-process run sees rank 0\'s BN statistics, '
+    'not those a checkpoint of that moment holds; add dict(type='
+    "'mmext.SyncSharedBuffersHook') to custom_hooks",
+}
 
 
 def _names(cfg: Dict, cls: type) -> bool:
@@ -104,14 +120,16 @@ def init_cpu_process_group(launcher: str, dist_cfg: Dict) -> None:
 
 @RUNNERS.register_module()
 class MMExtRunner(Runner):
-    """mmengine's ``Runner`` with the guarantees mmext's tools give every
-    config (``runner_type='mmext.MMExtRunner'``; ``tools/train.py`` and
-    ``tools/test.py`` use it for configs that name no runner):
+    """mmengine's ``Runner`` with what mmext's guarantees need of a runner
+    (``runner_type='mmext.MMExtRunner'``, declared in mmext's runtime base;
+    ``tools/train.py`` and ``tools/test.py`` also use it for configs that
+    name no runner). The guarantees themselves are hooks the configs
+    declare (``SafeCheckpointHook``, ``NonFiniteCheckHook``,
+    ``SyncSharedBuffersHook``); the runner warns, naming them, when a config
+    it trains leaves one out. What only a runner can do:
 
-    - **Exact resume**: ``SafeCheckpointHook`` replaces a plain
-      ``CheckpointHook`` (atomic files, every rank's random states and
-      per-rank buffers in the checkpoint); the training data is loaded with
-      per-sample seeds (:class:`mmext.datasets.SampleSeededSampler` /
+    - **Exact resume**: the training data is loaded with per-sample seeds
+      (:class:`mmext.datasets.SampleSeededSampler` /
       :class:`~mmext.datasets.SampleSeededDataset`), so augmentations do not
       depend on dataloader workers' lifetimes; dataloaders draw their worker
       seeds from their own generator, not the global one the model draws
@@ -120,14 +138,13 @@ class MMExtRunner(Runner):
     - **Crash-safe resume**: ``--resume`` without a path takes the checkpoint
       ``last_checkpoint`` names, else the newest complete one, and says which
       it skipped and why.
-    - **NaN stops the run**: ``NonFiniteCheckHook`` (before logging, EMA and
-      saving).
-    - **Calibrated Teacher's refits**: a model with a ``calibrator`` is not
-      trained without :class:`CalibratorRefitHook`.
     - **Distributed on CPU**: without CUDA, processes start with gloo (no
       ``torch.cuda.set_device``) and DDP wraps the model without
-      ``device_ids``; ``SyncSharedBuffersHook`` averages BN statistics
-      before validation.
+      ``device_ids``.
+
+    It reaches into mmengine's ``Runner`` for ``_load_from``, ``_resume``
+    and ``_randomness_cfg`` (pinned by tests/test_engine/
+    test_mmengine_contract.py).
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -170,22 +187,6 @@ class MMExtRunner(Runner):
                                                              None else seed)
         return loader
 
-    def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
-        default_hooks = dict(default_hooks or {})
-        checkpoint = default_hooks.get('checkpoint',
-                                       dict(type='CheckpointHook', interval=1))
-        if isinstance(checkpoint, dict) and _names(checkpoint, CheckpointHook):
-            default_hooks['checkpoint'] = dict(
-                checkpoint, type=SafeCheckpointHook)
-        custom_hooks = list(custom_hooks or [])
-        for hook in (NonFiniteCheckHook, SyncSharedBuffersHook):
-            if not any(
-                    _names(h, hook) if isinstance(h, dict
-                                                  ) else isinstance(h, hook)
-                    for h in custom_hooks):
-                custom_hooks.append(dict(type=hook))
-        super().register_hooks(default_hooks, custom_hooks)
-
     def setup_env(self, env_cfg: Dict) -> None:
         if self.launcher == 'slurm':
             # For mmengine's init_dist (CUDA) and init_cpu_process_group.
@@ -227,13 +228,18 @@ class MMExtRunner(Runner):
                 'training starts from the beginning')
         return path
 
+    def warn_missing_guarantees(self) -> None:
+        """Say, naming each, which of mmext's guarantee hooks the config
+        leaves out and what the run loses without it."""
+        for hook, lost in GUARANTEE_HOOKS.items():
+            if not any(isinstance(h, hook) for h in self.hooks):
+                self.logger.warning(
+                    f'The config declares no mmext.{hook.__name__}: {lost}. '
+                    f"mmext's runtime base ({RUNTIME_BASE}) declares it; a "
+                    "config built on mmdet's runtime adds it itself.")
+
     def train(self) -> nn.Module:
-        if hasattr(unwrapped_model(self), 'calibrator') and not any(
-                isinstance(hook, CalibratorRefitHook) for hook in self.hooks):
-            raise ValueError(
-                f'{type(unwrapped_model(self)).__name__} is trained without '
-                "dict(type='mmext.CalibratorRefitHook') in custom_hooks: its "
-                'calibrator would never be fitted and no pseudo label made')
+        self.warn_missing_guarantees()
         if self._resume:
             self._load_from = self._resume_path()
             if self._load_from is None:

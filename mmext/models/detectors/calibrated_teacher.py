@@ -120,6 +120,15 @@ class CalibratedTeacher(SemiBaseDetector):
                 f'CalibratedTeacher needs the data branches {self.branches} '
                 f'(MultiBranch branch_field), got {sorted(multi_batch_inputs)}'
             )
+        if self.calibrator.refit_interval is None:
+            raise RuntimeError(
+                f'{type(self).__name__} is trained without its calibrator\'s '
+                "refit schedule: add dict(type='mmext.CalibratorRefitHook', "
+                'interval=500) to custom_hooks (the authors refit every 500 '
+                'iterations). Without refits the calibrator stays the '
+                'identity and no teacher box passes the calibrated threshold '
+                'as the paper sets it. A script of its own that fits the '
+                'calibrator itself sets model.calibrator.refit_interval.')
         pseudo_samples, _ = self.get_pseudo_instances(
             multi_batch_inputs['teacher'], multi_batch_data_samples['teacher'])
         student_samples = multi_batch_data_samples['student']

@@ -215,3 +215,18 @@ def test_missing_branch_is_named(model):
     with pytest.raises(KeyError, match='teacher'):
         model.loss({'student': torch.rand(1, 3, 64, 64)},
                    {'student': [sample()]})
+
+
+def test_training_without_a_refit_schedule_is_refused():
+    fresh = MODELS.build(Config.fromfile(CONFIG).model)
+    inputs = torch.rand(1, 3, 64, 64)
+    with pytest.raises(RuntimeError, match='CalibratorRefitHook'):
+        fresh.loss({
+            'teacher': inputs,
+            'student': inputs
+        }, {
+            'teacher': [sample()],
+            'student': [sample()]
+        })
+    CalibratorRefitHook(interval=7).before_train(SimpleNamespace(model=fresh))
+    assert fresh.calibrator.refit_interval == 7

@@ -46,7 +46,8 @@ def make_cfg(data_root, work_dir, resume_from=None):
         same_class_iou_thr=0.,
         observation_iou_thr=0.,
         calibrator=dict(type='mmext.ConfidenceCalibrator', min_samples=2))
-    cfg.custom_hooks[1].interval = 2
+    refit, = (h for h in cfg.custom_hooks if 'CalibratorRefitHook' in h.type)
+    refit.interval = 2
     cfg.train_cfg.update(max_iters=4, val_interval=100)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
@@ -133,13 +134,18 @@ def test_calibration_report_refuses_other_models(tmp_path):
     assert 'CalibratedTeacher' in proc.stderr
 
 
-def test_training_without_the_refit_hook_is_refused(demo_data_root, tmp_path):
+@pytest.mark.parametrize('runner_type', ['mmengine', 'mmext'])
+def test_training_without_the_refit_hook_is_refused(demo_data_root, tmp_path,
+                                                    runner_type):
+    """The model refuses, whichever runner trains it."""
+    from mmengine.runner import Runner
+
     from mmext.engine.runner import MMExtRunner
     cfg = make_cfg(demo_data_root, str(tmp_path))
     cfg.custom_hooks = [
         hook for hook in cfg.custom_hooks
         if 'CalibratorRefitHook' not in hook.type
     ]
-    runner = MMExtRunner.from_cfg(cfg)
-    with pytest.raises(ValueError, match='CalibratorRefitHook'):
+    runner = (MMExtRunner if runner_type == 'mmext' else Runner).from_cfg(cfg)
+    with pytest.raises(RuntimeError, match='CalibratorRefitHook'):
         runner.train()

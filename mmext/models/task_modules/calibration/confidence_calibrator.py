@@ -1,3 +1,5 @@
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 from mmengine.dist import all_gather_object, get_world_size
@@ -29,6 +31,10 @@ class ConfidenceCalibrator(nn.Module):
     mapping stays. The map is the identity until a fit succeeds
     (``num_fits`` is 0). Everything, the buffer included, is a buffer of
     this module, so checkpoints hold it and ``--resume`` restores it.
+    ``refit_interval`` is the schedule of the fits: ``None`` until
+    :class:`~mmext.engine.hooks.CalibratorRefitHook` declares its interval
+    when training starts (a model that trains the calibrator refuses to
+    without it).
 
     The fit (:func:`fit_logistic`) minimises the mean binary cross-entropy
     plus ``1e-3 * ((a - 1)^2 + b^2) / 2``, which keeps it finite when the
@@ -68,6 +74,8 @@ class ConfidenceCalibrator(nn.Module):
         self.min_samples = min_samples
         # (observations, correct ones) the last fit had
         self.last_fit_data = (0, 0)
+        # iterations between fits, set by CalibratorRefitHook
+        self.refit_interval: Optional[int] = None
         self.register_buffer('slope', torch.tensor(1.))
         self.register_buffer('intercept', torch.tensor(0.))
         self.register_buffer('num_fits', torch.tensor(0))
