@@ -1,3 +1,10 @@
+"""CSN's channel shift along the scale axis (Sec. 3.2) as one op, compiled
+with a PyTorch fallback.
+
+Paper: RCNet: Reverse Feature Pyramid and Cross-scale Shift Network for Object
+Detection (Zong et al., ACM MM 2021), https://arxiv.org/abs/2110.12130.
+Compared with the authors' code: docs/fidelity.md#rcnet.
+"""
 from typing import Sequence, Tuple
 
 import torch

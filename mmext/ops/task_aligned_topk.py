@@ -1,3 +1,10 @@
+"""The candidates of TAL's assignment (Sec. 3.2.1) in one pass: the
+alignment metric of every prior and GT and its top k.
+
+Paper: TOOD: Task-aligned One-stage Object Detection (Feng et al., ICCV 2021),
+https://arxiv.org/abs/2108.07755.
+Compared with mmdet's port of the authors' code: docs/fidelity.md#tood.
+"""
 from typing import Callable, NamedTuple, Optional
 
 import torch
@@ -16,7 +23,7 @@ class TaskAlignedCandidates(NamedTuple):
     """Each GT's ``k`` best priors; every field is ``(k, num_gts)``, rows
     ordered by descending metric (equal metrics: lower prior index first)."""
     index: Tensor  #: prior indices (-1 only where fewer than k are finite)
-    metric: Tensor  #: alignment metric ``s^alpha * u^beta``
+    metric: Tensor  #: alignment metric ``s^alpha * u^beta`` (Sec. 3.2.1)
     iou: Tensor  #: IoU of the prior's decoded box with the GT
     is_pos: Tensor  #: metric > 0 and the prior's centre inside the GT
 

@@ -1,3 +1,9 @@
+"""DMDD's decoupled student: normality and abnormality features.
+
+Paper: Dual-Modeling Decouple Distillation for Unsupervised Anomaly Detection
+(ACM MM 2024; no official code), https://arxiv.org/abs/2408.03888.
+Compared with DeSTSeg's code, which DMDD builds on: docs/fidelity.md#dmdd.
+"""
 from typing import List, Sequence, Tuple
 
 import torch.nn as nn

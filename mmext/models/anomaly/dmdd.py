@@ -1,3 +1,10 @@
+"""DMDD: decoupled student-teacher distillation, then the segmentation of
+the discrepancies, on synthetic anomalies.
+
+Paper: Dual-Modeling Decouple Distillation for Unsupervised Anomaly Detection
+(ACM MM 2024; no official code), https://arxiv.org/abs/2408.03888.
+Compared with DeSTSeg's code, which DMDD builds on: docs/fidelity.md#dmdd.
+"""
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch

@@ -1,3 +1,10 @@
+"""TOOD's task-aligned head (T-Head, Sec. 3.1) and its loss under Task
+Alignment Learning (TAL, Sec. 3.2).
+
+Paper: TOOD: Task-aligned One-stage Object Detection (Feng et al., ICCV 2021),
+https://arxiv.org/abs/2108.07755.
+Compared with mmdet's port of the authors' code: docs/fidelity.md#tood.
+"""
 from mmcv.ops import deform_conv2d
 from mmdet.models.dense_heads import TOODHead as MMDetTOODHead
 from torch import Tensor

@@ -1,3 +1,10 @@
+"""Calibrated Teacher: a teacher whose pseudo labels pass a threshold on
+calibrated confidences, on mmdet's semi-supervised skeleton.
+
+Paper: Calibrated Teacher for Sparsely Annotated Object Detection (Wang et al.,
+AAAI 2023), https://arxiv.org/abs/2303.07582.
+Compared with the authors' code: docs/fidelity.md#calibrated-teacher.
+"""
 import copy
 from typing import Dict, List, Optional, Tuple
 

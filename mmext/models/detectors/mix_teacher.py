@@ -1,3 +1,11 @@
+"""MixTeacher: the mixed scale teacher (Sec. 3.2) and promoted pseudo-label
+mining (Sec. 3.3) on mmdet's semi-supervised Soft Teacher.
+
+Paper: MixTeacher: Mining Promising Labels with Mixed Scale Teacher for Semi-
+Supervised Object Detection (Liu et al., CVPR 2023),
+https://arxiv.org/abs/2303.09061.
+Compared with the authors' code: docs/fidelity.md#mixteacher.
+"""
 import copy
 from typing import Dict, Optional, Tuple
 

@@ -1,3 +1,11 @@
+"""MixTeacher's Faster R-CNN on regular, down-scaled and mixed scale
+pyramids (Sec. 3.2).
+
+Paper: MixTeacher: Mining Promising Labels with Mixed Scale Teacher for Semi-
+Supervised Object Detection (Liu et al., CVPR 2023),
+https://arxiv.org/abs/2303.09061.
+Compared with the authors' code: docs/fidelity.md#mixteacher.
+"""
 import copy
 from typing import Dict, Sequence, Tuple
 

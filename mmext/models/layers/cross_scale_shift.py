@@ -1,3 +1,11 @@
+"""The Cross-scale Shift Network (CSN) of RCNet: channels shifted along the
+scale axis to adjacent and non-adjacent levels, then global context (Sec.
+3.2, Fig. 4).
+
+Paper: RCNet: Reverse Feature Pyramid and Cross-scale Shift Network for Object
+Detection (Zong et al., ACM MM 2021), https://arxiv.org/abs/2110.12130.
+Compared with the authors' code: docs/fidelity.md#rcnet.
+"""
 from typing import List, Sequence
 
 import torch
@@ -114,13 +122,14 @@ class CrossScaleShift(BaseModule):
         # Levels first: every level's slice is contiguous for its convs.
         stacked = torch.stack(
             [resize_to_level(f, size, adaptive_pool=True) for f in feats])
-        shifted = self.shift(stacked)
+        shifted = self.shift(stacked)  # Sec. 3.2: channels along the scales
         mixed = torch.stack([
             stacked[level] + mixer(shifted[level])
             for level, mixer in enumerate(self.level_mixers)
         ])  # (L, N, C, H, W)
-        # context over positions of the scale-averaged map, and over levels
-        # of the spatially averaged features (as an (N, C, L, 1) map)
+        # Sec. 3.2, global context: over positions of the scale-averaged map,
+        # and over levels of the spatially averaged features (an (N, C, L, 1)
+        # map)
         spatial = self.spatial_context(mixed.mean(0))
         scale = self.scale_context(
             mixed.mean((3, 4)).permute(1, 2, 0)[..., None])

@@ -1,3 +1,10 @@
+"""MixTeacher's mixed scale feature fusion (Sec. 3.2).
+
+Paper: MixTeacher: Mining Promising Labels with Mixed Scale Teacher for Semi-
+Supervised Object Detection (Liu et al., CVPR 2023),
+https://arxiv.org/abs/2303.09061.
+Compared with the authors' code: docs/fidelity.md#mixteacher.
+"""
 from typing import Sequence, Tuple
 
 import torch

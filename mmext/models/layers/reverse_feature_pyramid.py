@@ -1,3 +1,10 @@
+"""The Reverse Feature Pyramid (RevFP) of RCNet: local bidirectional fusion
+of each level with its neighbours (Sec. 3.1, Fig. 3).
+
+Paper: RCNet: Reverse Feature Pyramid and Cross-scale Shift Network for Object
+Detection (Zong et al., ACM MM 2021), https://arxiv.org/abs/2110.12130.
+Compared with the authors' code: docs/fidelity.md#rcnet.
+"""
 from typing import List, Sequence, Tuple
 
 import torch
@@ -124,7 +131,10 @@ class FusionNode(BaseModule):
         """Fuse ``inputs`` (``[x1, x2]`` or ``[x1, x2, x3]``, each
         ``(N, C, H_i, W_i)``) at spatial ``size``."""
         x1, x2, *rest = (resize_to_level(x, size) for x in inputs)
-        weight = self.gate_weight(0, x1, x2)  # pooled before the attention
+        # Sec. 3.1: the gate's weight from the pooled inputs (before the
+        # attention), the coarser input re-weighted over positions, then the
+        # gated sum; a third input (the finer level) enters the same way.
+        weight = self.gate_weight(0, x1, x2)
         if self.upsample_attention:
             x2 = self.attend(x1, x2)
         out = torch.lerp(x2, x1, weight)

@@ -1,3 +1,9 @@
+"""DMDD's dual-modeling distillation loss.
+
+Paper: Dual-Modeling Decouple Distillation for Unsupervised Anomaly Detection
+(ACM MM 2024; no official code), https://arxiv.org/abs/2408.03888.
+Compared with DeSTSeg's code, which DMDD builds on: docs/fidelity.md#dmdd.
+"""
 from typing import Dict, Sequence
 
 import torch.nn.functional as F
@@ -75,11 +81,15 @@ class DualModelingDistillationLoss(BaseModule):
         for s_n, s_a, t_n, t_a in zip(normality_feats, abnormality_feats,
                                       teacher_normal_feats,
                                       teacher_anomalous_feats):
+            # Normality: the student's normality features of I_a fit the
+            # teacher's features of the normal image I_n.
             loss_ngm = loss_ngm + (1 - cosine_similarity_map(s_n, t_n)).mean(
                 dim=(1, 2)).sum()
             anomalous = mask_at(masks, s_a.shape[-2:]).squeeze(1)
             normal = 1 - anomalous
             similarity = cosine_similarity_map(s_a, t_a)
+            # Abnormality: close to the teacher where I_a is normal, pushed
+            # below the margin where it is anomalous.
             mimic = ((1 - similarity) * normal).sum(dim=(1, 2)) / normal.sum(
                 dim=(1, 2)).clamp(min=1)
             push = ((similarity - self.margin).clamp(min=0) * anomalous).sum(

@@ -1,3 +1,10 @@
+"""The Focal IoU Weight (FIoU) of Calibrated Teacher (Sec. "Focal IoU
+Weight").
+
+Paper: Calibrated Teacher for Sparsely Annotated Object Detection (Wang et al.,
+AAAI 2023), https://arxiv.org/abs/2303.07582.
+Compared with the authors' code: docs/fidelity.md#calibrated-teacher.
+"""
 import torch
 from torch import Tensor, nn
 
@@ -83,6 +90,8 @@ class FocalIoUWeight(nn.Module):
 
     def forward(self, ious: Tensor) -> Tensor:
         """``w(u)`` of the IoUs ``u`` (any shape)."""
+        # Sec. "Focal IoU Weight": w(u) = b + k (1 - b) (-alpha u^gamma
+        # log(1 - u)), rising from b as the IoU u with an annotation grows.
         focal = -self.alpha * ious.pow(
             self.gamma) * torch.log(1 - ious + self.eps)
         return self.bias + self.k * (1 - self.bias) * focal

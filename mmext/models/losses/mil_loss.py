@@ -1,3 +1,9 @@
+"""SSD-Det's multiple-instance-learning loss over proposal bags.
+
+Paper: Spatial Self-Distillation for Object Detection with Inaccurate Bounding
+Boxes (Wu et al., ICCV 2023), https://arxiv.org/abs/2307.12101.
+Compared with the authors' code: docs/fidelity.md#ssd-det.
+"""
 from typing import Optional
 
 import torch.nn.functional as F

@@ -1,3 +1,9 @@
+"""The RCNet neck: laterals, RevFP and CSN in place of FPN (Sec. 3).
+
+Paper: RCNet: Reverse Feature Pyramid and Cross-scale Shift Network for Object
+Detection (Zong et al., ACM MM 2021), https://arxiv.org/abs/2110.12130.
+Compared with the authors' code: docs/fidelity.md#rcnet.
+"""
 from typing import List, Sequence, Tuple, Union
 
 import torch.nn as nn

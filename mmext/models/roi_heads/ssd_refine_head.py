@@ -1,3 +1,10 @@
+"""SSD-Det's refinement head: proposal bags, SPSD, the two MIL stages and
+SISD.
+
+Paper: Spatial Self-Distillation for Object Detection with Inaccurate Bounding
+Boxes (Wu et al., ICCV 2023), https://arxiv.org/abs/2307.12101.
+Compared with the authors' code: docs/fidelity.md#ssd-det.
+"""
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch

@@ -1,3 +1,9 @@
+"""Task-aligned sample assignment of TAL (Sec. 3.2.1).
+
+Paper: TOOD: Task-aligned One-stage Object Detection (Feng et al., ICCV 2021),
+https://arxiv.org/abs/2108.07755.
+Compared with mmdet's port of the authors' code: docs/fidelity.md#tood.
+"""
 from typing import Optional
 
 import torch

@@ -1,3 +1,10 @@
+"""The confidence calibrator of Calibrated Teacher (Sec. "Calibrated
+Teacher").
+
+Paper: Calibrated Teacher for Sparsely Annotated Object Detection (Wang et al.,
+AAAI 2023), https://arxiv.org/abs/2303.07582.
+Compared with the authors' code: docs/fidelity.md#calibrated-teacher.
+"""
 from typing import Optional
 
 import torch
@@ -93,6 +100,8 @@ class ConfidenceCalibrator(nn.Module):
         """Calibrated confidences in [0, 1], shaped as ``confidences``."""
         if not self.is_fitted:
             return confidences
+        # Sec. "Calibrated Teacher": logistic (Platt) calibration of the
+        # confidence alone, sigmoid(a logit(c) + b).
         logits = torch.logit(confidences.float().clamp(_EPS, 1 - _EPS))
         return torch.sigmoid(self.slope * logits + self.intercept).to(
             confidences.dtype)

@@ -1,3 +1,10 @@
+"""MixTeacher's promoted pseudo-label mining (Sec. 3.3).
+
+Paper: MixTeacher: Mining Promising Labels with Mixed Scale Teacher for Semi-
+Supervised Object Detection (Liu et al., CVPR 2023),
+https://arxiv.org/abs/2303.09061.
+Compared with the authors' code: docs/fidelity.md#mixteacher.
+"""
 from torch import Tensor
 
 from mmext.registry import TASK_UTILS
@@ -68,5 +75,7 @@ class PromotedPseudoLabelMiner:
                 'scores, regular_scores and mixed_scores must have one '
                 f'shape, got {tuple(scores.shape)}, '
                 f'{tuple(regular_scores.shape)}, {tuple(mixed_scores.shape)}')
+        # Sec. 3.3: a box below the threshold is promoted when the mixed
+        # scale pyramid scores it higher than the regular one by a margin.
         return self.candidates(scores) & (
             mixed_scores - regular_scores > self.promotion_thr)
