@@ -46,3 +46,10 @@ def compiled_cuda():
     if ext_module is None or not ext_module.with_cuda():
         pytest.skip('mmext._ext was built without CUDA (CPU torch or no '
                     'CUDA toolkit at install)')
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """A test that asks for a GPU (``compiled_cuda``) is a ``cuda`` test."""
+    for item in items:
+        if 'compiled_cuda' in getattr(item, 'fixturenames', ()):
+            item.add_marker(pytest.mark.cuda)

@@ -57,6 +57,7 @@ def test_registering_twice_wraps_once(monkeypatch):
     assert config_module.get_installed_path is wrapped
 
 
+@pytest.mark.slow
 def test_the_tools_start_without_the_stacks_import_notices():
     from mmext.testing import run_tool
     proc = run_tool('tools/misc/print_registry.py', 'hook')

@@ -19,6 +19,8 @@ CONFIGS = sorted(
     if '_base_' not in p)
 
 
+@pytest.mark.slow
+@pytest.mark.upstream  # mmdet's configs differ between versions
 @pytest.mark.parametrize('config', CONFIGS)
 def test_config_builds_its_model(config):
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
@@ -71,6 +73,7 @@ def test_downstream_config_inherits_with_mmext_prefix(tmp_path):
         osp.join(mim_configs, 'demo', 'atss_r18_fpn_10e_demo.py'))
 
 
+@pytest.mark.slow
 def test_readme_downstream_config_passes_the_data_checks(
         tmp_path, demo_data_root):
     """The README's downstream snippet keeps classes and num_classes
@@ -101,6 +104,7 @@ def test_readme_downstream_config_passes_the_data_checks(
         check_data_before_run(cfg)
 
 
+@pytest.mark.slow
 def test_plain_mmdet_config_uses_mmext_through_custom_imports(tmp_path):
     config = tmp_path / 'mmdet_style.py'
     config.write_text(

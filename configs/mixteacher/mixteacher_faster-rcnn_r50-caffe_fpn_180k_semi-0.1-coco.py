@@ -36,9 +36,10 @@ train_cfg = dict(max_iters=181000, val_interval=4000)
 train_dataloader = dict(
     sampler=dict(type='mmext.ResumableGroupMultiSourceSampler', seed=0))
 
-# mmext's guarantees, as configs/_base_/default_runtime.py declares them
-# (mmdet's runtime, inherited here, has none of them; mmdet's Soft Teacher
-# config brings its MeanTeacherHook).
+# mmext's guarantees, as configs/_base_/guarantees.py and default_runtime.py
+# declare them (mmdet's runtime, inherited here, has none of them; mmdet's
+# Soft Teacher config brings custom_hooks of its own, so guarantees.py cannot
+# be a second base here).
 runner_type = 'mmext.MMExtRunner'
 default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
 custom_hooks = _base_.custom_hooks + [

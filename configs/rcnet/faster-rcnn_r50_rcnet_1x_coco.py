@@ -1,6 +1,9 @@
 # Faster R-CNN R-50 1x with RCNet in place of FPN (levels P2-P6; the extra
 # level is a plain max-pool, as FPN's add_extra_convs=False).
-_base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
+_base_ = [
+    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
+    '../_base_/guarantees.py'
+]
 default_scope = 'mmext'
 
 model = dict(
@@ -14,11 +17,5 @@ model = dict(
 train_dataloader = dict(batch_size=4, num_workers=2)
 auto_scale_lr = dict(base_batch_size=16)
 
-# mmext's guarantees, as configs/_base_/default_runtime.py declares them
-# (mmdet's runtime, inherited here, has none of them).
-runner_type = 'mmext.MMExtRunner'
+# mmext's guarantees (_base_/guarantees.py has the rest).
 default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
-custom_hooks = [
-    dict(type='mmext.NonFiniteCheckHook'),
-    dict(type='mmext.SyncSharedBuffersHook')
-]

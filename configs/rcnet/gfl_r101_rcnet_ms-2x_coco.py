@@ -3,7 +3,7 @@
 # configs/rcnet/gfl_r101_rcfpn_mstrain_2x_coco.py: GN (32 groups) in the
 # neck, 2 images a GPU on 8 GPUs at lr 0.01, short sides 480-960 (mmdet's
 # GFL 2x: 480-800), 24 epochs with steps at 16 and 22.
-_base_ = 'mmdet::gfl/gfl_r101_fpn_ms-2x_coco.py'
+_base_ = ['mmdet::gfl/gfl_r101_fpn_ms-2x_coco.py', '../_base_/guarantees.py']
 default_scope = 'mmext'
 
 model = dict(
@@ -21,11 +21,5 @@ train_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
-# mmext's guarantees, as configs/_base_/default_runtime.py declares them
-# (mmdet's runtime, inherited here, has none of them).
-runner_type = 'mmext.MMExtRunner'
+# mmext's guarantees (_base_/guarantees.py has the rest).
 default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
-custom_hooks = [
-    dict(type='mmext.NonFiniteCheckHook'),
-    dict(type='mmext.SyncSharedBuffersHook')
-]

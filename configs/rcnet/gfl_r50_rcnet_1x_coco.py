@@ -1,7 +1,7 @@
 # GFL R-50 1x with RCNet in place of FPN (the authors report 43.1 AP):
 # TempleX98/RCNet@2bff595 configs/rcnet/gfl_r50_rcfpn_1x_coco.py, BN in the
 # neck, 4 images a GPU at lr 0.01 (16 images on 4 GPUs), on mmdet's GFL.
-_base_ = 'mmdet::gfl/gfl_r50_fpn_1x_coco.py'
+_base_ = ['mmdet::gfl/gfl_r50_fpn_1x_coco.py', '../_base_/guarantees.py']
 default_scope = 'mmext'
 
 model = dict(
@@ -10,11 +10,5 @@ model = dict(
 train_dataloader = dict(batch_size=4, num_workers=2)
 auto_scale_lr = dict(base_batch_size=16)
 
-# mmext's guarantees, as configs/_base_/default_runtime.py declares them
-# (mmdet's runtime, inherited here, has none of them).
-runner_type = 'mmext.MMExtRunner'
+# mmext's guarantees (_base_/guarantees.py has the rest).
 default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
-custom_hooks = [
-    dict(type='mmext.NonFiniteCheckHook'),
-    dict(type='mmext.SyncSharedBuffersHook')
-]

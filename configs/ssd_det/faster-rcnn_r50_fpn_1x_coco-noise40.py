@@ -2,7 +2,10 @@
 # train2017 with 40% box noise (make_noisy_coco.py), evaluated on the clean
 # val2017. For another level, pass the level's json with
 # --cfg-options train_dataloader.dataset.ann_file=...
-_base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
+_base_ = [
+    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
+    '../_base_/guarantees.py'
+]
 
 # Plain names resolve in mmext's registries first, then in mmdet's.
 default_scope = 'mmext'
@@ -17,11 +20,5 @@ model = dict(
 train_dataloader = dict(
     dataset=dict(ann_file='noisy_anns/instances_train2017_noise40.json'))
 
-# mmext's guarantees, as configs/_base_/default_runtime.py declares them
-# (mmdet's runtime, inherited here, has none of them).
-runner_type = 'mmext.MMExtRunner'
+# mmext's guarantees (_base_/guarantees.py has the rest).
 default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
-custom_hooks = [
-    dict(type='mmext.NonFiniteCheckHook'),
-    dict(type='mmext.SyncSharedBuffersHook')
-]

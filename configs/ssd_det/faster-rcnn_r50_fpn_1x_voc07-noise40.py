@@ -11,7 +11,10 @@
 # 1000x600 with flip (line 132), validation every 3 epochs (line 176). How
 # many GPUs they used for it is not stated (line 8 says "8GPU"; their VOC
 # refinement ran on 2): 2 x 8 = 16 images is our reading.
-_base_ = 'mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712-cocofmt.py'
+_base_ = [
+    'mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712-cocofmt.py',
+    '../_base_/guarantees.py'
+]
 
 # Plain names resolve in mmext's registries first, then in mmdet's.
 default_scope = 'mmext'
@@ -62,11 +65,5 @@ param_scheduler = [
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.02))
 
-# mmext's guarantees, as configs/_base_/default_runtime.py declares them
-# (mmdet's runtime, inherited here, has none of them).
-runner_type = 'mmext.MMExtRunner'
+# mmext's guarantees (_base_/guarantees.py has the rest).
 default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
-custom_hooks = [
-    dict(type='mmext.NonFiniteCheckHook'),
-    dict(type='mmext.SyncSharedBuffersHook')
-]

@@ -1,6 +1,6 @@
 # TOOD R-101 2x with multi-scale training (mmdet's model zoo: 46.1 box AP),
 # with mmext's head and assigner.
-_base_ = 'mmdet::tood/tood_r101_fpn_ms-2x_coco.py'
+_base_ = ['mmdet::tood/tood_r101_fpn_ms-2x_coco.py', '../_base_/guarantees.py']
 default_scope = 'mmext'
 
 model = dict(
@@ -8,11 +8,5 @@ model = dict(
     train_cfg=dict(
         assigner=dict(type='mmext.TaskAlignedAssigner', topk=13)))
 
-# mmext's guarantees, as configs/_base_/default_runtime.py declares them
-# (mmdet's runtime, inherited here, has none of them).
-runner_type = 'mmext.MMExtRunner'
+# mmext's guarantees (_base_/guarantees.py has the rest).
 default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
-custom_hooks = [
-    dict(type='mmext.NonFiniteCheckHook'),
-    dict(type='mmext.SyncSharedBuffersHook')
-]

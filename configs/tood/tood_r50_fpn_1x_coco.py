@@ -1,7 +1,7 @@
 # TOOD R-50 1x (mmdet's model zoo: 42.4 box AP) with mmext's TOODHead (mmdet's
 # head, checkpoint-compatible, faster on CPU) and mmext's TaskAlignedAssigner
 # (mmdet's assignment without dense num_priors x num_gts matrices).
-_base_ = 'mmdet::tood/tood_r50_fpn_1x_coco.py'
+_base_ = ['mmdet::tood/tood_r50_fpn_1x_coco.py', '../_base_/guarantees.py']
 default_scope = 'mmext'
 
 # Dicts inherited from mmdet's config carry _scope_='mmdet', so the types name
@@ -16,11 +16,5 @@ model = dict(
 # the same 16 images and lr 0.01 (the backbone's BN is frozen).
 train_dataloader = dict(batch_size=4, num_workers=4)
 
-# mmext's guarantees, as configs/_base_/default_runtime.py declares them
-# (mmdet's runtime, inherited here, has none of them).
-runner_type = 'mmext.MMExtRunner'
+# mmext's guarantees (_base_/guarantees.py has the rest).
 default_hooks = dict(checkpoint=dict(type='mmext.SafeCheckpointHook'))
-custom_hooks = [
-    dict(type='mmext.NonFiniteCheckHook'),
-    dict(type='mmext.SyncSharedBuffersHook')
-]

@@ -90,6 +90,7 @@ def test_folder_in_predictions_and_files_out(checkpoint, images, tmp_path):
                                3 * w + max(24, w // 5), 3)
 
 
+@pytest.mark.slow
 def test_arrays_and_videos_in(checkpoint, images, tmp_path):
     path, model = checkpoint
     inferencer = AnomalyInferencer(

@@ -7,6 +7,8 @@ import mmext.benchmark.cases  # noqa: F401
 from mmext.benchmark.harness import BENCHMARK_CASES, select_cases
 from mmext.testing import REPO_ROOT, run_tool
 
+pytestmark = pytest.mark.slow
+
 TOOL = 'tools/analysis_tools/benchmark.py'
 # Every registered case runs in one of these groups, at a small size (the
 # stride-128 neck level needs more than one value for BatchNorm).

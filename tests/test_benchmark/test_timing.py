@@ -15,6 +15,7 @@ def test_time_ms_measures_one_call_in_milliseconds():
     assert 20 <= elapsed < 1000
 
 
+@pytest.mark.slow
 def test_peak_memory_mib_sees_a_256_mib_tensor_after_a_larger_one():
     # The process peaked higher before: the call's own peak must still show.
     code = ('import torch; from mmext.benchmark import peak_memory_mib; '

@@ -20,6 +20,8 @@ from mmext.datasets import DemoDetDataset
 from mmext.registry import MODELS
 from mmext.testing import REPO_ROOT, run_tool
 
+pytestmark = pytest.mark.slow
+
 READMES = ['README.md', 'demo/README.md'] + sorted(
     osp.relpath(p, REPO_ROOT)
     for p in glob.glob(osp.join(REPO_ROOT, 'configs', '*', 'README.md')))

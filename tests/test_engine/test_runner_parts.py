@@ -106,6 +106,7 @@ def sync_worker(rank: int, port: int, results) -> None:
     dist.destroy_process_group()
 
 
+@pytest.mark.distributed
 def test_sync_shared_buffers_hook_averages_bn_not_rank_local_buffers():
     results = mp.Manager().dict()
     mp.spawn(sync_worker, args=(free_port(), results), nprocs=2)

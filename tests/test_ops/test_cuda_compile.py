@@ -27,9 +27,13 @@ def _toolkit_installed() -> bool:
     return osp.isfile(nvcc)
 
 
-pytestmark = pytest.mark.skipif(
-    not _toolkit_installed(),
-    reason='NVIDIA\'s PyPI compiler not unpacked yet: run make cuda-compile')
+pytestmark = [
+    pytest.mark.slow, pytest.mark.cuda,
+    pytest.mark.skipif(
+        not _toolkit_installed(),
+        reason='NVIDIA\'s PyPI compiler is not unpacked: run make cuda-compile'
+    )
+]
 
 PYBIND = '#include <Python.h>\nPyMODINIT_FUNC PyInit__ext(void) {return 0;}\n'
 GOOD_KERNEL = '__global__ void twice(float* x) { x[threadIdx.x] *= 2.f; }\n'

@@ -15,6 +15,8 @@ from mmext.preflight.annotations import coco_sources
 from mmext.preflight.dataset_paths import config_datasets
 from mmext.testing import REPO_ROOT, run_tool
 
+pytestmark = pytest.mark.slow
+
 SIX = ('person', 'bicycle', 'car', 'cat', 'dog', 'cup')
 
 CONFIGS = {

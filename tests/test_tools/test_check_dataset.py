@@ -5,9 +5,12 @@ import json
 import shutil
 
 import cv2
+import pytest
 import torch
 
 from mmext.testing import run_tool
+
+pytestmark = pytest.mark.slow
 
 CONFIG = """
 _base_ = 'mmext::demo/atss_r18_fpn_10e_demo.py'

@@ -17,6 +17,8 @@ from test_exact_resume import CONFIGS, end_state
 
 from mmext.testing import REPO_ROOT, run_tool
 
+pytestmark = [pytest.mark.slow, pytest.mark.distributed]
+
 PROBE = """
 custom_imports = dict(imports=['mmext', 'dist_probe'],
                       allow_failed_imports=False)

@@ -7,8 +7,11 @@ import re
 import shutil
 
 import cv2
+import pytest
 
 from mmext.testing import run_tool
+
+pytestmark = pytest.mark.slow
 
 SMALL_DMDD = """
 _base_ = 'mmext::dmdd/dmdd_r18_800it_demo-brick.py'

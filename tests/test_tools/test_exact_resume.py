@@ -14,6 +14,8 @@ from mmext.testing import run_tool
 # One thread per process, as dist_train.sh (torchrun) starts them: with two,
 # torch's CPU kernels may round differently from run to run (MixTeacher's
 # gradients by ~1e-13 between two identical steps, ~5e-8 in the weights
+
+pytestmark = pytest.mark.slow
 # after one), resumed or not, which is not what this test checks.
 ONE_THREAD = dict(os.environ, OMP_NUM_THREADS='1')
 COMMON = """

@@ -14,6 +14,8 @@ from mmext.datasets import DemoDetDataset
 from mmext.registry import MODELS
 from mmext.testing import run_tool
 
+pytestmark = pytest.mark.slow
+
 DET_CONFIG = 'configs/demo/atss_r18_fpn_10e_demo.py'
 AD_CONFIG = 'configs/dmdd/dmdd_r18_800it_demo-brick.py'
 

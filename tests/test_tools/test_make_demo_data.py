@@ -5,9 +5,12 @@ import os.path as osp
 
 import cv2
 import numpy as np
+import pytest
 
 from mmext.datasets import DemoDetDataset
 from mmext.testing import run_tool
+
+pytestmark = pytest.mark.slow
 
 
 def _digest(root: str) -> str:

@@ -9,6 +9,8 @@ import pytest
 
 from mmext.testing import REPO_ROOT, run_tool
 
+pytestmark = pytest.mark.slow
+
 TOOL = 'tools/dataset_converters/make_noisy_coco.py'
 spec = importlib.util.spec_from_file_location('make_noisy_coco',
                                               osp.join(REPO_ROOT, TOOL))

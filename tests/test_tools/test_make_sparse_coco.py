@@ -6,6 +6,8 @@ import pytest
 
 from mmext.testing import run_tool
 
+pytestmark = pytest.mark.slow
+
 TOOL = 'tools/dataset_converters/make_sparse_coco.py'
 
 

@@ -19,6 +19,8 @@ from test_exact_resume import CONFIGS, write
 from mmext.engine import unwrapped_model
 from mmext.engine.runner import build_runner
 
+pytestmark = pytest.mark.slow
+
 STEPS = 3
 
 

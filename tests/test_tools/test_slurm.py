@@ -16,9 +16,13 @@ from test_distributed import RANK_LOCAL, write
 
 from mmext.testing import REPO_ROOT
 
-pytestmark = pytest.mark.skipif(
-    shutil.which('srun') is None or os.geteuid() != 0,
-    reason='no Slurm here (make slurm installs it; its daemons run as root)')
+pytestmark = [
+    pytest.mark.slow, pytest.mark.distributed,
+    pytest.mark.skipif(
+        shutil.which('srun') is None or os.geteuid() != 0,
+        reason=('no Slurm here (make slurm installs it; '
+                'its daemons run as root)'))
+]
 
 
 @pytest.fixture(scope='module')

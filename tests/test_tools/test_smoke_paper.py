@@ -16,6 +16,8 @@ from mmext.testing import REPO_ROOT
 from mmext.testing.paper_data import PaperDataWriter, leaf_datasets
 from mmext.utils import register_all_modules
 
+pytestmark = pytest.mark.slow
+
 register_all_modules()
 spec = importlib.util.spec_from_file_location(
     'smoke_paper', osp.join(REPO_ROOT, 'tools', 'misc', 'smoke_paper.py'))

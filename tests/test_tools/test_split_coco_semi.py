@@ -2,7 +2,11 @@
 import json
 import os.path as osp
 
+import pytest
+
 from mmext.testing import run_tool
+
+pytestmark = pytest.mark.slow
 
 TOOL = 'tools/dataset_converters/split_coco_semi.py'
 

@@ -14,6 +14,8 @@ from mmext.registry import DATASETS
 from mmext.testing import REPO_ROOT, run_tool
 from mmext.utils import register_all_modules
 
+pytestmark = pytest.mark.slow
+
 SSD_DET = """
 _base_ = 'mmext::ssd_det/ssd-det_r18_fpn_500it_demo-noise40.py'
 root = '{root}/'

@@ -10,6 +10,9 @@ import torch
 
 from mmext.testing import run_tool
 
+# Also on upstream OpenMMLab (make test-upstream): train, test, resume.
+pytestmark = [pytest.mark.slow, pytest.mark.upstream]
+
 # A downstream project's config: inherits mmext's demo, shrinks it for tests.
 # No random flip, so that a resumed run must match an uninterrupted one.
 SMALL_DEMO = """

@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from mmext.testing import REPO_ROOT, run_tool
 from mmext.utils import list_modules
 
@@ -15,6 +17,7 @@ def test_lists_mmext_modules_only_and_the_readme_names_every_one():
     assert named == registered, (named - registered, registered - named)
 
 
+@pytest.mark.slow
 def test_tool_prints_chosen_registries_and_refuses_unknown_ones():
     out = run_tool('tools/misc/print_registry.py', 'hook').stdout
     assert re.search(r'^hook \(\d+\):$', out, re.M)

@@ -64,6 +64,7 @@ def set_iter(i):
     MessageHub.get_current_instance().update_info('iter', i)
 
 
+@pytest.mark.slow
 def test_decoupled_student_shapes():
     model = build_model()
     normality, abnormality = model.student(torch.zeros(2, 3, 64, 64))
@@ -102,6 +103,7 @@ def test_segmentation_stage_freezes_the_student():
                if p.requires_grad)
 
 
+@pytest.mark.slow
 def test_losses_go_down_on_a_fixed_batch():
     torch.manual_seed(0)
     model = build_model(distill_iters=15)
@@ -236,6 +238,7 @@ def test_normal_images_are_normalised_as_the_inputs():
         model.data_preprocessor(batch, True)
 
 
+@pytest.mark.slow
 def test_focal_loss_is_the_binary_focal_loss_of_the_mask():
     """Class-index targets (for mmcv's kernel on CUDA) give the binary focal
     loss of logits against the anomaly mask."""

@@ -10,6 +10,8 @@ from mmengine.config import Config
 
 from mmext.testing import StartStateRecorder, run_tool, train_recording
 
+pytestmark = pytest.mark.slow
+
 CONFIG = ('configs/calibrated_teacher/'
           'calibrated-teacher_retinanet_r18_fpn_400it_demo-sparse-extreme.py')
 

@@ -70,6 +70,7 @@ def total(losses: dict) -> torch.Tensor:
         for k, v in losses.items() if 'loss' in k)
 
 
+@pytest.mark.slow
 def test_batch_without_any_pseudo_label():
     # An untrained teacher scores nothing above 0.99: no pseudo label at all.
     model = build(pseudo_label_initial_score_thr=0.99)
@@ -86,6 +87,7 @@ def test_batch_without_any_pseudo_label():
     total(losses).backward()
 
 
+@pytest.mark.slow
 def test_pseudo_labels_come_from_the_mixed_pyramid():
     model = build(pseudo_label_initial_score_thr=0.0)
     model.teacher.roi_head.test_cfg.score_thr = 0.0
@@ -122,6 +124,7 @@ def test_teacher_proposals_follow_rpn_proposal(monkeypatch):
     assert seen[:2] == [7, 7]  # then the jittered boxes
 
 
+@pytest.mark.slow
 def test_mining_is_off_unless_configured():
     # The authors' released configs leave mining off; so do mmext's defaults.
     model = build(CONFIG_WITHOUT_MINING, pseudo_label_initial_score_thr=0.0)
@@ -135,6 +138,7 @@ def test_mining_is_off_unless_configured():
     assert 'unsup_promoted_labels' not in losses
 
 
+@pytest.mark.slow
 def test_promoted_marks_follow_the_rescored_scores():
     model = build(pseudo_label_initial_score_thr=0.0)
     model.teacher.roi_head.test_cfg.score_thr = 0.0
@@ -172,6 +176,7 @@ def test_promoted_marks_follow_the_rescored_scores():
         int(s.gt_instances.promoted.sum()) for s in pseudo) / 2
 
 
+@pytest.mark.slow
 def test_promoted_boxes_reach_the_classification_loss(monkeypatch):
     model = build()
     inputs, samples = branch(model, [3, 3])

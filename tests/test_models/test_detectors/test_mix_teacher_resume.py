@@ -9,6 +9,8 @@ from mmengine.config import Config
 
 from mmext.testing import StartStateRecorder, run_tool, train_recording
 
+pytestmark = pytest.mark.slow
+
 CONFIG = ('configs/mixteacher/'
           'mixteacher_faster-rcnn_r18_fpn_500it_demo-semi-0.1.py')
 

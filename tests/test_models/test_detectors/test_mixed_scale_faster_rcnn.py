@@ -106,6 +106,7 @@ def test_only_needed_pyramids_are_computed(monkeypatch):
         assert len(calls) == 3
 
 
+@pytest.mark.slow
 def test_losses_on_each_scale_are_averaged():
     model = build()
     inputs, samples = batch(model, [(96, 128), (96, 128)])

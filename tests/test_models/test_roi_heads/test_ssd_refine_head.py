@@ -268,11 +268,13 @@ def train(head, loss_names, steps, lr):
     return history
 
 
+@pytest.mark.slow
 def test_spsd_learns_to_regress_proposals_onto_the_box():
     history = train(make_head(), ['loss_spsd'], steps=60, lr=3e-3)
     assert history[-1]['loss_spsd'] < 0.8 * history[0]['loss_spsd']
 
 
+@pytest.mark.slow
 def test_joint_training_lowers_both_mil_losses():
     head = make_head()
     history = train(
