@@ -22,6 +22,8 @@ from mmext.engine.runner import MMExtRunner
 from mmext.engine.runner.mmext_runner import init_cpu_process_group
 from mmext.visualization import AnomalyLocalVisualizer
 
+ORIGINAL_ENV = dict(os.environ)
+
 
 def test_seeded_dataloader_cfg_wraps_sampler_and_dataset_once():
     cfg = dict(
@@ -59,8 +61,11 @@ def test_cpu_process_group_refuses_launchers_it_cannot_start():
 
 @pytest.mark.parametrize('launcher', ['pytorch', 'slurm'])
 def test_cpu_process_group_starts_gloo(launcher, monkeypatch):
+    # Set, then deleted: monkeypatch then restores what the process group
+    # writes into os.environ (a later Slurm test's tasks inherit it).
     for key in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK'):
-        monkeypatch.delenv(key, raising=False)
+        monkeypatch.setenv(key, '')
+        monkeypatch.delenv(key)
     monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
     monkeypatch.setenv('MASTER_PORT', str(free_port()))
     if launcher == 'slurm':  # rank and world size from Slurm's variables
@@ -79,6 +84,12 @@ def test_cpu_process_group_starts_gloo(launcher, monkeypatch):
                     os.environ['LOCAL_RANK']) == ('0', '1', '0')
     finally:
         dist.destroy_process_group()
+
+
+def test_cpu_process_group_test_leaves_the_environment_as_it_was():
+    # The test above ran first (file order): nothing of it is left.
+    for key in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'SLURM_PROCID'):
+        assert key not in os.environ or key in ORIGINAL_ENV
 
 
 class Probe(nn.Module):
