@@ -1,12 +1,31 @@
+import contextlib
 import copy
-from typing import Dict, Optional
+import logging
+from typing import Dict, Iterator, List, Optional
 
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
+from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 from mmext.engine.runner import build_runner
+
+
+@contextlib.contextmanager
+def logged_messages(
+        logger: Optional[logging.Logger] = None) -> Iterator[List[str]]:
+    """The messages ``logger`` (mmengine's current logger by default) emits
+    inside the block, in order."""
+    logger = logger or MMLogger.get_current_instance()
+    messages: List[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
 
 
 class StartStateRecorder(Hook):

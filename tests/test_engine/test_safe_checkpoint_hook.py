@@ -1,9 +1,7 @@
 """SafeCheckpointHook and --resume: a crash at any step of saving leaves a
 complete checkpoint that --resume finds and continues from, to the state an
 uninterrupted run reaches; non-finite weights are never saved."""
-import contextlib
 import errno
-import logging
 import os
 import os.path as osp
 
@@ -14,6 +12,7 @@ from toy_runner import toy_runner
 from mmext.engine.hooks import SafeCheckpointHook
 from mmext.engine.hooks import safe_checkpoint_hook as hook_module
 from mmext.engine.runner import checkpoint_problem, latest_loadable_checkpoint
+from mmext.testing import logged_messages
 from mmext.utils import register_all_modules
 
 
@@ -29,21 +28,6 @@ class Crash(Exception):
 def final_weights(work_dir):
     ckpt = torch.load(osp.join(work_dir, 'iter_4.pth'), weights_only=False)
     return ckpt['state_dict'], ckpt['optimizer']
-
-
-@contextlib.contextmanager
-def log_records():
-    """The messages mmengine's current logger emits inside the block."""
-    from mmengine.logging import MMLogger
-    logged = []
-    handler = logging.Handler()
-    handler.emit = lambda record: logged.append(record.getMessage())
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    try:
-        yield logged
-    finally:
-        logger.removeHandler(handler)
 
 
 @pytest.fixture(scope='module')
@@ -71,7 +55,7 @@ def test_runner_names_each_guarantee_hook_a_config_leaves_out(tmp_path):
     names = [type(h).__name__ for h in runner.hooks]
     assert 'CheckpointHook' in names and 'SafeCheckpointHook' not in names
     assert 'NonFiniteCheckHook' not in names
-    with log_records() as logged:
+    with logged_messages() as logged:
         runner.train()
     missing = [m for m in logged if m.startswith('The config declares no')]
     assert len(missing) == 2
@@ -84,7 +68,7 @@ def test_runner_names_each_guarantee_hook_a_config_leaves_out(tmp_path):
 def test_safe_checkpoints_under_another_runner_say_what_is_lost(tmp_path):
     from mmengine.runner import Runner
     runner = toy_runner(tmp_path, max_iters=2, runner_cls=Runner)
-    with log_records() as logged:
+    with logged_messages() as logged:
         runner.train()
     assert any('SafeCheckpointHook runs under Runner' in m
                and 'a resumed run is not exact' in m for m in logged)

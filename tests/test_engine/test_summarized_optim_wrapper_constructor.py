@@ -1,6 +1,5 @@
 """SummarizedOptimWrapperConstructor: mmengine's parameter groups, logged in
 a few lines (DMDD logged one per frozen teacher tensor and per option)."""
-import logging
 
 import torch
 from mmengine.logging import MMLogger
@@ -8,6 +7,7 @@ from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
 from mmext.engine.optimizers import SummarizedOptimWrapperConstructor
+from mmext.testing import logged_messages
 
 OPTIM = dict(
     type='OptimWrapper',
@@ -25,15 +25,9 @@ class Model(nn.Module):
 
 
 def build(constructor_type, model):
-    logged = []
-    handler = logging.Handler()
-    handler.emit = lambda record: logged.append(record.getMessage())
     logger = MMLogger.get_instance('summarized_constructor_test')
-    logger.addHandler(handler)
-    try:
+    with logged_messages(logger) as logged:
         wrapper = constructor_type(OPTIM, PARAMWISE)(model)
-    finally:
-        logger.removeHandler(handler)
     return wrapper, logged
 
 

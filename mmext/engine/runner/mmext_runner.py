@@ -236,7 +236,9 @@ class MMExtRunner(Runner):
                 self.logger.warning(
                     f'The config declares no mmext.{hook.__name__}: {lost}. '
                     f"mmext's runtime base ({RUNTIME_BASE}) declares it; a "
-                    "config built on mmdet's runtime adds it itself.")
+                    "config built on one of mmdet's takes "
+                    "mmext::_base_/guarantees.py as a second base and sets "
+                    "the checkpoint hook's type.")
 
     def train(self) -> nn.Module:
         self.warn_missing_guarantees()

@@ -1,7 +1,6 @@
 """CalibratedTeacher: calibration observations, pseudo labels projected into
 the student's view, the refit schedule and the loss on both branches."""
 import copy
-import logging
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,11 +9,11 @@ import torch
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import HorizontalBoxes
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.structures import InstanceData
 
 from mmext.engine.hooks import CalibratorRefitHook
 from mmext.registry import MODELS
+from mmext.testing import logged_messages
 from mmext.utils import register_all_modules
 
 CONFIG = ('configs/calibrated_teacher/'
@@ -158,33 +157,29 @@ def test_loss_trains_student_and_the_hook_refits_on_schedule(model):
     hook = CalibratorRefitHook(interval=3)
     runner = SimpleNamespace(model=model, iter=0)
     hook.before_train(runner)
-    logged = []
-    handler = logging.Handler()
-    handler.emit = lambda record: logged.append(record.getMessage())
-    MMLogger.get_current_instance().addHandler(handler)
-    for runner.iter in range(2):
-        losses = model.loss(copy.deepcopy(inputs), copy.deepcopy(samples))
+    with logged_messages() as logged:
+        for runner.iter in range(2):
+            losses = model.loss(copy.deepcopy(inputs), copy.deepcopy(samples))
+            hook.after_train_iter(runner, runner.iter)
+            assert not model.calibrator.is_fitted  # loss itself never fits
+            assert losses['pseudo_labels'] == 0  # nothing before the first fit
+            assert torch.isfinite(sum(losses['loss_cls'])).all()
+        slope = float(model.calibrator.slope)
+        losses = model.loss(inputs, samples)
+        runner.iter = 2  # the third iteration
         hook.after_train_iter(runner, runner.iter)
-        assert not model.calibrator.is_fitted  # loss itself never fits
-        assert losses['pseudo_labels'] == 0  # nothing before the first fit
-        assert torch.isfinite(sum(losses['loss_cls'])).all()
-    slope = float(model.calibrator.slope)
-    losses = model.loss(inputs, samples)
-    runner.iter = 2  # the third iteration
-    hook.after_train_iter(runner, runner.iter)
-    assert model.calibrator.is_fitted
-    assert float(losses['cali_slope']) == slope  # logged before the refit
-    num, num_correct = model.calibrator.last_fit_data
-    assert logged == [
-        f'Calibrator refit at iteration 3 on {num} observations '
-        f'({num_correct} correct): slope '
-        f'{float(model.calibrator.slope):.4g}, intercept '
-        f'{float(model.calibrator.intercept):.4g}'
-    ]
-    # Three iterations later: too few new observations, skipped and said.
-    for runner.iter in range(3, 6):
-        hook.after_train_iter(runner, runner.iter)
-    MMLogger.get_current_instance().removeHandler(handler)
+        assert model.calibrator.is_fitted
+        assert float(losses['cali_slope']) == slope  # logged before the refit
+        num, num_correct = model.calibrator.last_fit_data
+        assert logged == [
+            f'Calibrator refit at iteration 3 on {num} observations '
+            f'({num_correct} correct): slope '
+            f'{float(model.calibrator.slope):.4g}, intercept '
+            f'{float(model.calibrator.intercept):.4g}'
+        ]
+        # Three iterations later: too few new observations, skipped and said.
+        for runner.iter in range(3, 6):
+            hook.after_train_iter(runner, runner.iter)
     num, num_correct = model.calibrator.last_fit_data
     assert num < model.calibrator.min_samples
     assert logged[1] == (
