@@ -69,7 +69,7 @@ test: setup
 
 # Tiers (markers in setup.cfg): slow (tools, trainings, every config),
 # distributed (several processes), cuda. test-fast leaves all three out: a
-# quick loop, under 3 minutes on 2 cores.
+# quick loop: about a minute alone on 2 cores.
 FAST_TESTS := not slow and not distributed and not cuda
 
 test-fast: setup
