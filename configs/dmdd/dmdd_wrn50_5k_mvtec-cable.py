@@ -1,7 +1,4 @@
-_base_ = [
-    '../_base_/models/dmdd_wrn50.py', '../_base_/datasets/mvtec_ad.py',
-    '../_base_/schedules/dmdd_5k.py'
-]
+_base_ = './dmdd_wrn50_5k_mvtec-bottle.py'  # rotated up to 5 degrees
 category = 'cable'
 train_dataloader = dict(
     dataset=dict(

@@ -1,10 +1,5 @@
-_base_ = [
-    '../_base_/models/dmdd_wrn50.py', '../_base_/datasets/mvtec_ad.py',
-    '../_base_/schedules/dmdd_5k.py'
-]
+_base_ = './dmdd_wrn50_5k_mvtec-cable.py'  # rotated as cable
 category = 'zipper'
-train_dataloader = dict(
-    dataset=dict(
-        category=category, pipeline=_base_.train_pipeline_slight_rotation))
+train_dataloader = dict(dataset=dict(category=category))
 val_dataloader = dict(dataset=dict(category=category))
 test_dataloader = val_dataloader

@@ -17,10 +17,11 @@ texture_dir = 'data/dtd/images/'
 image_size = (256, 256)
 
 # DeSTSeg turns the normal images of some categories before the synthesis
-# (train.py:194-227): the category configs pick train_pipeline (no turn),
-# train_pipeline_slight_rotation (up to 5 degrees: wood, zipper, cable) or
-# train_pipeline_rotation (a right angle, then up to 5 degrees: bottle,
-# grid, hazelnut, leather, tile, carpet, screw).
+# (train.py:194-227): train_pipeline_rotation (a right angle, then up to 5
+# degrees: bottle, grid, hazelnut, leather, tile, carpet, screw),
+# train_pipeline_slight_rotation (up to 5 degrees: cable, wood, zipper) or
+# train_pipeline (no turn: the others). The configs of configs/dmdd/ take
+# bottle's, cable's or capsule's config as their base accordingly.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=image_size, keep_ratio=False),
