@@ -11,20 +11,18 @@ Prints the metrics at the end; the logs (with per-iteration timing) go to the
 work dir.
 """
 import argparse
-import logging
-import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.evaluator import DumpResults
-from mmengine.logging import print_log
 
 import mmext  # noqa: F401  (lets configs inherit from 'mmext::...')
 from mmext.engine import unwrapped_model
 from mmext.engine.runner import build_runner, release_process_group
-from mmext.preflight import (check_checkpoint_fits, check_data_before_run,
-                             check_dataset_paths)
-from mmext.preflight.config_keys import unread_keys
+from mmext.engine.runner.command_line import (add_run_arguments,
+                                              check_before_run,
+                                              load_run_config, parse_run_args)
+from mmext.preflight import check_checkpoint_fits
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,10 +30,6 @@ def parse_args() -> argparse.Namespace:
                                      'detector')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--work-dir',
-        help='where the evaluation logs go (default: '
-        './work_dirs/<config name>)')
     parser.add_argument(
         '--out', help='dump the predictions to this pickle file (.pkl)')
     parser.add_argument(
@@ -50,32 +44,12 @@ def parse_args() -> argparse.Namespace:
         default=2,
         help='seconds each image stays on screen with --show')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. test_dataloader.batch_size=1')
-    parser.add_argument(
         '--allow-partial-checkpoint',
         action='store_true',
         help='evaluate even when the checkpoint lacks some of the model\'s '
         'weights or holds them in another shape (refused by default)')
-    parser.add_argument(
-        '--skip-data-check',
-        action='store_true',
-        help='skip the annotation checks run before the runner is built '
-        '(tools/misc/check_dataset.py runs them and more)')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int)
-    args = parser.parse_args()
-    # Only a launcher's --local-rank: under Slurm, LOCAL_RANK comes from
-    # SLURM_LOCALID, read later.
-    if args.local_rank is not None:
-        os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_run_arguments(parser, 'test_dataloader.batch_size=1')
+    return parse_run_args(parser)
 
 
 def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
@@ -97,26 +71,14 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint!r} not found')
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
 
-    for warning in unread_keys(args.config, cfg):
-        print_log(warning, 'current', logging.WARNING)
-    check_dataset_paths(cfg)
-    if not args.skip_data_check:
-        check_data_before_run(cfg)
+    check_before_run(args, cfg)
     runner = build_runner(cfg)
     if not args.allow_partial_checkpoint:
         check_checkpoint_fits(unwrapped_model(runner), args.checkpoint)
