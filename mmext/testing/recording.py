@@ -1,6 +1,7 @@
 import contextlib
 import copy
 import logging
+import os.path as osp
 from typing import Dict, Iterator, List, Optional
 
 import torch
@@ -49,3 +50,26 @@ def train_recording(
     runner.register_hook(recorder)
     runner.train()
     return recorder
+
+
+def short_resumable_run(cfg: Config,
+                        data_root: str,
+                        work_dir: str,
+                        resume_from: Optional[str] = None) -> Config:
+    """``cfg`` (the train dataloader already set up) made into a 4-iteration
+    run without validation or learning-rate schedule that saves every 2nd
+    iteration, tests on ``data_root``'s val set, and resumes from
+    ``resume_from`` when given: what the teacher-student resume tests
+    compare."""
+    cfg.train_cfg.update(max_iters=4, val_interval=100)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
+    cfg.test_dataloader.dataset.data_root = data_root
+    cfg.test_evaluator.ann_file = osp.join(data_root, 'annotations',
+                                           'instances_val.json')
+    cfg.param_scheduler = None
+    cfg.default_hooks.checkpoint.update(interval=2, max_keep_ckpts=-1)
+    cfg.work_dir = work_dir
+    if resume_from:
+        cfg.update(load_from=resume_from, resume=True)
+    return cfg

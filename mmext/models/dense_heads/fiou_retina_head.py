@@ -1,16 +1,17 @@
-from typing import List, Optional
+from typing import List
 
 import torch
 from mmdet.models.dense_heads import RetinaHead
 from mmdet.structures.bbox import get_box_tensor
-from mmdet.utils import ConfigType, InstanceList, OptInstanceList
+from mmdet.utils import InstanceList, OptInstanceList
 from torch import Tensor
 
 from mmext.registry import MODELS
+from ..utils import FocalIoUWeightedHeadMixin
 
 
 @MODELS.register_module()
-class FIoURetinaHead(RetinaHead):
+class FIoURetinaHead(FocalIoUWeightedHeadMixin, RetinaHead):
     """RetinaNet head whose negative anchors are weighted by the Focal IoU
     weight of their predicted boxes (Calibrated Teacher, Sec. "Focal IoU
     Weight"; the authors' ``RetinaHead_adaptivenegweight2_focaliou``).
@@ -24,15 +25,6 @@ class FIoURetinaHead(RetinaHead):
         **kwargs: :class:`RetinaHead`'s arguments.
     """
 
-    def __init__(self,
-                 *args,
-                 focal_iou_weight: ConfigType = dict(
-                     type='mmext.FocalIoUWeight'),
-                 **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.focal_iou_weight = MODELS.build(focal_iou_weight)
-        self._batch_gt_bboxes: Optional[List[Tensor]] = None
-
     def loss_by_feat(
             self,
             cls_scores: List[Tensor],
@@ -42,15 +34,10 @@ class FIoURetinaHead(RetinaHead):
             batch_gt_instances_ignore: OptInstanceList = None) -> dict:
         """RetinaHead's losses, with the image's boxes kept for the weights
         of :meth:`loss_by_feat_single` (mmdet passes it no boxes)."""
-        self._batch_gt_bboxes = [
-            get_box_tensor(gt.bboxes) for gt in batch_gt_instances
-        ]
-        try:
+        with self.gt_bboxes_kept(batch_gt_instances):
             return super().loss_by_feat(cls_scores, bbox_preds,
                                         batch_gt_instances, batch_img_metas,
                                         batch_gt_instances_ignore)
-        finally:
-            self._batch_gt_bboxes = None
 
     def loss_by_feat_single(self, cls_score: Tensor, bbox_pred: Tensor,
                             anchors: Tensor, labels: Tensor,
@@ -73,7 +60,7 @@ class FIoURetinaHead(RetinaHead):
                 self.focal_iou_weight.reweight(label_weights[i],
                                                labels[i] == self.num_classes,
                                                pred_bboxes,
-                                               self._batch_gt_bboxes[i]))
+                                               self.batch_gt_bboxes[i]))
         return super().loss_by_feat_single(cls_score, bbox_pred, anchors,
                                            labels, torch.stack(reweighted),
                                            bbox_targets, bbox_weights,

@@ -15,7 +15,7 @@ from mmdet.models.utils import (filter_gt_instances, rename_loss_dict,
                                 reweight_loss_dict)
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox_project
-from mmdet.utils import ConfigType, InstanceList, OptConfigType, OptMultiConfig
+from mmdet.utils import InstanceList
 from mmengine.structures import InstanceData
 from torch import Tensor
 
@@ -64,18 +64,8 @@ class MixTeacher(SoftTeacher):
         init_cfg (dict or list[dict], optional): Initialisation config.
     """
 
-    def __init__(self,
-                 detector: ConfigType,
-                 semi_train_cfg: OptConfigType = None,
-                 semi_test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(
-            detector=detector,
-            semi_train_cfg=semi_train_cfg,
-            semi_test_cfg=semi_test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         if not isinstance(self.student, MixedScaleFasterRCNN):
             raise TypeError('MixTeacher needs model.detector to be a '
                             'MixedScaleFasterRCNN, got '

@@ -1,18 +1,19 @@
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 import torch
 from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox2roi, get_box_tensor
-from mmdet.utils import ConfigType, InstanceList
+from mmdet.utils import InstanceList
 from torch import Tensor
 
 from mmext.registry import MODELS
+from ..utils import FocalIoUWeightedHeadMixin
 
 
 @MODELS.register_module()
-class FIoURoIHead(StandardRoIHead):
+class FIoURoIHead(FocalIoUWeightedHeadMixin, StandardRoIHead):
     """Faster R-CNN RoI head whose background RoIs are weighted by the Focal
     IoU weight of their predicted boxes (Calibrated Teacher, Sec. "Focal IoU
     Weight", carried to two-stage detectors).
@@ -29,27 +30,15 @@ class FIoURoIHead(StandardRoIHead):
         **kwargs: :class:`StandardRoIHead`'s arguments.
     """
 
-    def __init__(self,
-                 *args,
-                 focal_iou_weight: ConfigType = dict(
-                     type='mmext.FocalIoUWeight'),
-                 **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.focal_iou_weight = MODELS.build(focal_iou_weight)
-        self._batch_gt_bboxes: Optional[List[Tensor]] = None
-
     def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
              batch_data_samples: SampleList) -> dict:
         """StandardRoIHead's losses, with the image's boxes kept for the
         weights of :meth:`bbox_loss`."""
-        self._batch_gt_bboxes = [
-            get_box_tensor(sample.gt_instances.bboxes)
-            for sample in batch_data_samples
+        batch_gt_instances = [
+            sample.gt_instances for sample in batch_data_samples
         ]
-        try:
+        with self.gt_bboxes_kept(batch_gt_instances):
             return super().loss(x, rpn_results_list, batch_data_samples)
-        finally:
-            self._batch_gt_bboxes = None
 
     def bbox_loss(self, x: Tuple[Tensor],
                   sampling_results: List[SamplingResult]) -> dict:
@@ -63,7 +52,7 @@ class FIoURoIHead(StandardRoIHead):
         pred_bboxes = self.refined_bboxes(rois, cls_score, bbox_pred)
         reweighted = label_weights.clone()
         num_classes = self.bbox_head.num_classes
-        for i, gt_bboxes in enumerate(self._batch_gt_bboxes):
+        for i, gt_bboxes in enumerate(self.batch_gt_bboxes):
             in_img = rois[:, 0] == i
             reweighted[in_img] = self.focal_iou_weight.reweight(
                 label_weights[in_img], labels[in_img] == num_classes,

@@ -8,7 +8,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmext.testing import StartStateRecorder, run_tool, train_recording
+from mmext.testing import (StartStateRecorder, run_tool, short_resumable_run,
+                           train_recording)
 
 pytestmark = pytest.mark.slow
 
@@ -50,18 +51,7 @@ def make_cfg(data_root, work_dir, resume_from=None):
         calibrator=dict(type='mmext.ConfidenceCalibrator', min_samples=2))
     refit, = (h for h in cfg.custom_hooks if 'CalibratorRefitHook' in h.type)
     refit.interval = 2
-    cfg.train_cfg.update(max_iters=4, val_interval=100)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
-    cfg.test_dataloader.dataset.data_root = data_root
-    cfg.test_evaluator.ann_file = osp.join(data_root, 'annotations',
-                                           'instances_val.json')
-    cfg.param_scheduler = None
-    cfg.default_hooks.checkpoint.update(interval=2, max_keep_ckpts=-1)
-    cfg.work_dir = work_dir
-    if resume_from:
-        cfg.update(load_from=resume_from, resume=True)
-    return cfg
+    return short_resumable_run(cfg, data_root, work_dir, resume_from)
 
 
 def train(cfg) -> Recorder:
