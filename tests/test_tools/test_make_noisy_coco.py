@@ -210,10 +210,3 @@ def test_cli_errors_name_the_problem(tmp_path):
         check=False)
     assert proc.returncode != 0
     assert 'noise level must be in [0, 1), got 1.5' in proc.stderr
-    proc = run_tool(
-        TOOL,
-        str(tmp_path / 'missing.json'),
-        '--out-dir',
-        str(tmp_path),
-        check=False)
-    assert 'COCO json not found' in proc.stderr

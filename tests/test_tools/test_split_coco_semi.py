@@ -100,14 +100,6 @@ def test_errors_name_the_problem(demo_data_root, tmp_path):
     assert proc.returncode != 0
     assert '1.0% of 24 images is no image' in proc.stderr
 
-    proc = run_tool(
-        TOOL,
-        str(tmp_path / 'missing.json'),
-        '--out-dir',
-        str(tmp_path),
-        check=False)
-    assert 'COCO json not found' in proc.stderr
-
     coco = load(ann_file)
     coco['annotations'][0]['image_id'] = 999999
     broken = tmp_path / 'broken.json'

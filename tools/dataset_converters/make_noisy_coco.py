@@ -40,6 +40,7 @@ import numpy as np
 
 from mmext.datasets import load_coco_json, write_coco_json
 from mmext.evaluation import matched_box_ious
+from mmext.utils import coco_converter_parser
 
 
 def check_level(level: float) -> float:
@@ -114,10 +115,8 @@ def add_box_noise(coco: dict, level: float, seed: int = 1) -> dict:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Write noisy-box versions of a COCO json')
-    parser.add_argument('ann_file', help='clean COCO json')
-    parser.add_argument('--out-dir', required=True, help='output folder')
+    parser = coco_converter_parser('Write noisy-box versions of a COCO json',
+                                   'clean COCO json')
     parser.add_argument(
         '--levels',
         type=float,
@@ -125,10 +124,6 @@ def parse_args() -> argparse.Namespace:
         default=[0.1, 0.2, 0.3, 0.4],
         help='noise levels in [0, 1)')
     parser.add_argument('--seed', type=int, default=1, help='random seed')
-    parser.add_argument(
-        '--overwrite',
-        action='store_true',
-        help='replace output files that exist already (refused by default)')
     return parser.parse_args()
 
 

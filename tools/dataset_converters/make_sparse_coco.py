@@ -48,6 +48,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 
 from mmext.datasets import load_coco_json, write_coco_json
+from mmext.utils import coco_converter_parser
 
 # Annotations kept of a group of n: per image and category, or per image for
 # keep1.
@@ -140,20 +141,15 @@ def format_report(setting: str, rows: List[Tuple[str, int, int]]) -> str:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Make sparsely annotated versions of a COCO json')
-    parser.add_argument('ann_file', help='COCO json with full annotations')
-    parser.add_argument('--out-dir', required=True, help='output folder')
+    parser = coco_converter_parser(
+        'Make sparsely annotated versions of a COCO json',
+        'COCO json with full annotations')
     parser.add_argument(
         '--settings',
         nargs='+',
         default=['easy', 'hard', 'extreme', 'keep1'],
         help=f'settings to write: {SETTINGS_HELP}')
     parser.add_argument('--seed', type=int, default=1, help='random seed')
-    parser.add_argument(
-        '--overwrite',
-        action='store_true',
-        help='replace output files that exist already (refused by default)')
     return parser.parse_args()
 
 

@@ -34,6 +34,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from mmext.datasets import load_coco_json, write_coco_json
+from mmext.utils import coco_converter_parser
 
 
 def split_images(coco: dict, percent: float,
@@ -105,9 +106,8 @@ def write_unlabeled_set(info_path: str,
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('ann_file', help='COCO json to split')
-    parser.add_argument('--out-dir', required=True)
+    parser = coco_converter_parser(
+        __doc__.split('\n')[0], 'COCO json to split')
     parser.add_argument(
         '--percents', type=float, nargs='+', default=[1, 2, 5, 10])
     parser.add_argument(
@@ -120,10 +120,6 @@ def parse_args() -> argparse.Namespace:
         '--unlabeled-info',
         help='image_info_unlabeled2017.json to turn into '
         'instances_unlabeled2017.json in OUT_DIR')
-    parser.add_argument(
-        '--overwrite',
-        action='store_true',
-        help='replace output files that exist already (refused by default)')
     return parser.parse_args()
 
 
