@@ -35,8 +35,9 @@ def test_defaults_and_work_dir_from_the_config_name(monkeypatch, tmp_path):
 
 
 def test_options_work_dir_and_launcher(monkeypatch, tmp_path):
-    config = write_config(tmp_path, "model = dict(type='Toy', depth=18)\n"
-                          "work_dir = 'from_config'\n")
+    config = write_config(
+        tmp_path, "model = dict(type='Toy', depth=18)\n"
+        "work_dir = 'from_config'\n")
     cfg = load_run_config(parse(monkeypatch, config))
     assert cfg.work_dir == 'from_config'  # the config's own work_dir
     cfg = load_run_config(
@@ -62,8 +63,9 @@ def test_unknown_launcher_is_refused(monkeypatch, tmp_path):
 
 
 def test_check_before_run_warns_of_unread_keys(monkeypatch, tmp_path):
-    config = write_config(tmp_path, "model = dict(type='Toy')\n"
-                          "modle = dict(type='Toy')\n")
+    config = write_config(
+        tmp_path, "model = dict(type='Toy')\n"
+        "modle = dict(type='Toy')\n")
     args = parse(monkeypatch, config, '--skip-data-check')
     with logged_messages() as messages:
         check_before_run(args, load_run_config(args))
