@@ -1,16 +1,25 @@
 import json
 import os
 import os.path as osp
+import sys
 from typing import Sequence
 
 REQUIRED_KEYS = ('images', 'categories')
+#: What the dataset converters need: a json with its annotations.
+ANNOTATED_KEYS = ('images', 'categories', 'annotations')
 
 
-def load_coco_json(path: str, keys: Sequence[str] = REQUIRED_KEYS) -> dict:
+def load_coco_json(path: str,
+                   keys: Sequence[str] = REQUIRED_KEYS,
+                   verbose: bool = False) -> dict:
     """Read a COCO json and check it has the lists ``keys`` and that every
-    annotation refers to one of its images; errors name the file."""
+    annotation refers to one of its images; errors name the file. With
+    ``verbose``, say on stderr which file is read (a full COCO json takes a
+    while)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'COCO json not found: {path}')
+    if verbose:
+        print(f'reading {path}', file=sys.stderr, flush=True)
     with open(path) as f:
         try:
             coco = json.load(f)

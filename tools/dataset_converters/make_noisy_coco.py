@@ -33,12 +33,12 @@ Usage::
 import argparse
 import os
 import os.path as osp
-import sys
 from typing import List
 
 import numpy as np
 
 from mmext.datasets import load_coco_json, write_coco_json
+from mmext.datasets.coco_json import ANNOTATED_KEYS
 from mmext.evaluation import matched_box_ious
 from mmext.utils import coco_converter_parser
 
@@ -130,9 +130,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     levels: List[float] = [check_level(level) for level in args.levels]
-    print(f'reading {args.ann_file}', file=sys.stderr, flush=True)
-    coco = load_coco_json(
-        args.ann_file, keys=('images', 'categories', 'annotations'))
+    coco = load_coco_json(args.ann_file, ANNOTATED_KEYS, verbose=True)
     os.makedirs(args.out_dir, exist_ok=True)
     stem = osp.splitext(osp.basename(args.ann_file))[0]
     suffix = '' if args.seed == 1 else f'_seed{args.seed}'

@@ -41,13 +41,13 @@ import math
 import os
 import os.path as osp
 import re
-import sys
 from collections import defaultdict
 from typing import Dict, List, Tuple
 
 import numpy as np
 
 from mmext.datasets import load_coco_json, write_coco_json
+from mmext.datasets.coco_json import ANNOTATED_KEYS
 from mmext.utils import coco_converter_parser
 
 # Annotations kept of a group of n: per image and category, or per image for
@@ -156,9 +156,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     settings = [check_setting(s) for s in args.settings]
-    print(f'reading {args.ann_file}', file=sys.stderr, flush=True)
-    coco = load_coco_json(
-        args.ann_file, keys=('images', 'categories', 'annotations'))
+    coco = load_coco_json(args.ann_file, ANNOTATED_KEYS, verbose=True)
     os.makedirs(args.out_dir, exist_ok=True)
     stem = osp.splitext(osp.basename(args.ann_file))[0]
     suffix = '' if args.seed == 1 else f'_seed{args.seed}'

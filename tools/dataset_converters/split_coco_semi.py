@@ -28,12 +28,12 @@ Usage::
 import argparse
 import os
 import os.path as osp
-import sys
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
 from mmext.datasets import load_coco_json, write_coco_json
+from mmext.datasets.coco_json import ANNOTATED_KEYS
 from mmext.utils import coco_converter_parser
 
 
@@ -125,9 +125,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    print(f'reading {args.ann_file}', file=sys.stderr, flush=True)
-    coco = load_coco_json(
-        args.ann_file, keys=('images', 'categories', 'annotations'))
+    coco = load_coco_json(args.ann_file, ANNOTATED_KEYS, verbose=True)
     prefix = args.prefix or osp.splitext(osp.basename(args.ann_file))[0]
     rows = write_splits(coco, args.out_dir, prefix, args.percents, args.folds,
                         args.overwrite)
