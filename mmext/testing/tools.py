@@ -28,6 +28,16 @@ def run_tool(
     return proc
 
 
+def tool_error(*args: str, **kwargs) -> str:
+    """Run a tool that must fail (as :func:`run_tool`); return its stderr.
+    A tool that succeeds fails the calling test."""
+    proc = run_tool(*args, check=False, **kwargs)
+    if proc.returncode == 0:
+        raise AssertionError(f'{" ".join(args)} succeeded, expected it to '
+                             f'fail:\n{proc.stdout[-3000:]}')
+    return proc.stderr
+
+
 def write_small_demo_sets(root: str) -> Dict[str, str]:
     """Small copies of the embedded demo sets under ``root``, written by the
     real tool: ``det`` (COCO format, 24 train / 8 val images) and ``ad``

@@ -7,7 +7,7 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmext.testing import REPO_ROOT, run_tool
+from mmext.testing import REPO_ROOT, run_tool, tool_error
 
 pytestmark = pytest.mark.slow
 
@@ -196,17 +196,8 @@ def test_cli_errors_name_the_problem(tmp_path):
     coco = make_coco(3)
     coco['annotations'][1]['bbox'] = [1, 2, 0, 5]
     ann_file.write_text(json.dumps(coco))
-    proc = run_tool(
-        TOOL, str(ann_file), '--out-dir', str(tmp_path), check=False)
-    assert proc.returncode != 0
-    assert 'annotation id 2 has bbox [1, 2, 0, 5]' in proc.stderr
-    proc = run_tool(
-        TOOL,
-        str(ann_file),
-        '--out-dir',
-        str(tmp_path),
-        '--levels',
-        '1.5',
-        check=False)
-    assert proc.returncode != 0
-    assert 'noise level must be in [0, 1), got 1.5' in proc.stderr
+    stderr = tool_error(TOOL, str(ann_file), '--out-dir', str(tmp_path))
+    assert 'annotation id 2 has bbox [1, 2, 0, 5]' in stderr
+    stderr = tool_error(TOOL, str(ann_file), '--out-dir', str(tmp_path),
+                        '--levels', '1.5')
+    assert 'noise level must be in [0, 1), got 1.5' in stderr
