@@ -5,8 +5,16 @@ import torch.nn.functional as F
 from mmcv.ops import (ModulatedDeformConv2d, ModulatedDeformConv2dPack,
                       modulated_deform_conv2d)
 from torch import Tensor
+from torch.autograd import Function
+from torch.autograd.function import once_differentiable
+from torch.nn.modules.utils import _pair
 
 from mmext.registry import MODELS
+from .ext_loader import compiled_ops_available, ext_module
+
+#: Bytes of im2col columns a block of output positions fills: small enough
+#: to stay in a core's L2 cache between the sampling and the GEMM.
+COLUMN_BLOCK_BYTES = 2**20
 
 
 def deformable_bilinear_sample(x: Tensor, offset: Tensor,
@@ -107,16 +115,90 @@ def modulated_deform_conv2d_sampled(x: Tensor, offset: Tensor, mask: Tensor,
     return F.conv2d(columns, weight.reshape(c_out, c * taps, 1, 1), bias)
 
 
+def column_block(rows: int, element_size: int) -> int:
+    """Output positions a block of :func:`modulated_deform_conv2d_cpu`
+    holds: ``COLUMN_BLOCK_BYTES`` of columns, 16 to 256 positions."""
+    return max(16, min(256, COLUMN_BLOCK_BYTES // (rows * element_size)))
+
+
+class ModulatedDeformConv2dCPUFunction(Function):
+    """Autograd of mmext's CPU DCNv2 kernel (``mmext._ext``): sampling and
+    GEMM in blocks of output positions, deterministic backward."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, offset: Tensor, mask: Tensor, weight: Tensor,
+                bias: Optional[Tensor], stride: Tuple[int, int],
+                padding: Tuple[int, int], dilation: Tuple[int, int],
+                deform_groups: int) -> Tensor:
+        x, offset, mask, weight = (
+            t.contiguous() for t in (x, offset, mask, weight))
+        bias = x.new_empty(0) if bias is None else bias.contiguous()
+        rows = weight[0].numel()
+        ctx.args = (*stride, *padding, *dilation, deform_groups,
+                    column_block(rows, x.element_size()))
+        ctx.has_bias = bias.numel() > 0
+        ctx.save_for_backward(x, offset, mask, weight)
+        output = x.new_empty((x.size(0), weight.size(0), *offset.shape[-2:]))
+        ext_module.modulated_deform_conv_forward(x, offset, mask, weight, bias,
+                                                 output, *ctx.args)
+        return output
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_output: Tensor) -> tuple:
+        x, offset, mask, weight = ctx.saved_tensors
+        grads = [torch.zeros_like(t) for t in (x, offset, mask, weight)]
+        grad_bias = (
+            x.new_zeros(weight.size(0)) if ctx.has_bias else x.new_empty(0))
+        ext_module.modulated_deform_conv_backward(x, offset, mask, weight,
+                                                  grad_output.contiguous(),
+                                                  *grads, grad_bias, *ctx.args)
+        return (*grads, grad_bias if ctx.has_bias else None, None, None, None,
+                None)
+
+
+def dcn_cpu_available(x: Tensor) -> bool:
+    """Whether :func:`modulated_deform_conv2d_cpu` serves ``x``: a float32
+    / float64 CPU tensor with ``mmext._ext`` built and enabled."""
+    return (x.device.type == 'cpu'
+            and x.dtype in (torch.float32, torch.float64)
+            and compiled_ops_available(x.device))
+
+
+def modulated_deform_conv2d_cpu(x: Tensor, offset: Tensor, mask: Tensor,
+                                weight: Tensor, bias: Optional[Tensor],
+                                stride: Tuple[int, int],
+                                padding: Tuple[int, int], dilation: Tuple[int,
+                                                                          int],
+                                deform_groups: int) -> Tensor:
+    """mmcv's ``modulated_deform_conv2d`` (``groups=1``) by mmext's
+    multi-threaded CPU kernel: mmcv's sampling positions, bilinear weights
+    and gradient expressions, with the sampling done for a block of output
+    positions at a time, in cache, just before the GEMM that consumes it
+    (no image-sized im2col buffer); the same bits on any number of threads.
+    Arguments as :func:`modulated_deform_conv2d_sampled`."""
+    if not dcn_cpu_available(x):
+        raise RuntimeError(
+            'modulated_deform_conv2d_cpu needs a float32 or float64 CPU '
+            'tensor and mmext._ext built; use mmcv.ops.'
+            'modulated_deform_conv2d or modulated_deform_conv2d_sampled')
+    return ModulatedDeformConv2dCPUFunction.apply(x, offset, mask, weight,
+                                                  bias, _pair(stride),
+                                                  _pair(padding),
+                                                  _pair(dilation),
+                                                  deform_groups)
+
+
 @MODELS.register_module('FastDCNv2')
 class FastModulatedDeformConv2dPack(ModulatedDeformConv2dPack):
     """mmcv's DCNv2 layer (``ModulatedDeformConv2dPack``), faster on CPU.
 
     Same parameters, state dict and results as mmcv's layer. On CUDA it runs
-    mmcv's compiled kernel; on CPU it runs
-    :func:`modulated_deform_conv2d_sampled`, with which RCNet's neck runs
-    about 2x faster forward and 4-5x faster forward + backward than with
-    mmcv's CPU kernel (docs/benchmarks.md). Grouped convolutions
-    (``groups > 1``) always use mmcv's kernel.
+    mmcv's compiled kernel; on CPU mmext's blocked kernel
+    (:func:`modulated_deform_conv2d_cpu`), or, without ``mmext._ext``,
+    :func:`modulated_deform_conv2d_sampled` (docs/benchmarks.md compares
+    the three). Grouped convolutions (``groups > 1``) always use mmcv's
+    kernel.
 
     Build it with ``conv_cfg=dict(type='mmext.FastDCNv2', deform_groups=G)``.
     """
@@ -143,6 +225,11 @@ class FastModulatedDeformConv2dPack(ModulatedDeformConv2dPack):
                                            self.bias, self.stride,
                                            self.padding, self.dilation,
                                            self.groups, self.deform_groups)
+        if dcn_cpu_available(x):
+            return modulated_deform_conv2d_cpu(x, offset, mask, self.weight,
+                                               self.bias, self.stride,
+                                               self.padding, self.dilation,
+                                               self.deform_groups)
         return modulated_deform_conv2d_sampled(x, offset, mask, self.weight,
                                                self.bias, self.stride,
                                                self.padding, self.dilation,

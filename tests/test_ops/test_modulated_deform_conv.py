@@ -2,8 +2,19 @@ import pytest
 import torch
 from mmcv.ops import ModulatedDeformConv2dPack, modulated_deform_conv2d
 
-from mmext.ops import (FastModulatedDeformConv2dPack,
+import mmext.ops.modulated_deform_conv as dcn_module
+from mmext.ops import (FastModulatedDeformConv2dPack, compiled_ops_disabled,
+                       modulated_deform_conv2d_cpu,
                        modulated_deform_conv2d_sampled)
+
+requires_ext = pytest.mark.skipif(
+    dcn_module.ext_module is None, reason='mmext._ext is not built')
+# mmext's two CPU versions of mmcv's modulated_deform_conv2d.
+IMPLEMENTATIONS = [
+    pytest.param(modulated_deform_conv2d_sampled, id='grid_sample'),
+    pytest.param(
+        modulated_deform_conv2d_cpu, id='blocked_kernel', marks=requires_ext)
+]
 
 
 def _inputs(n, c, h, w, c_out, k, stride, pad, dil, groups, offset_std):
@@ -21,6 +32,7 @@ def _inputs(n, c, h, w, c_out, k, stride, pad, dil, groups, offset_std):
     return x, offset, mask, weight, bias
 
 
+@pytest.mark.parametrize('implementation', IMPLEMENTATIONS)
 @pytest.mark.parametrize(
     'h, w, k, stride, pad, dil, groups, offset_std',
     [
@@ -32,14 +44,17 @@ def _inputs(n, c, h, w, c_out, k, stride, pad, dil, groups, offset_std):
         (6, 6, 3, 1, 1, 1, 2, 8.0),  # offsets far outside the image
     ])
 def test_matches_mmcv_kernel_forward_and_backward(h, w, k, stride, pad, dil,
-                                                  groups, offset_std):
+                                                  groups, offset_std,
+                                                  implementation, monkeypatch):
     args = _inputs(2, 8, h, w, 6, k, stride, pad, dil, groups, offset_std)
     conv = dict(
         stride=(stride, stride),
         padding=(pad, pad),
         dilation=(dil, dil),
         deform_groups=groups)
-    ours = modulated_deform_conv2d_sampled(*args, **conv)
+    # Blocks of 16 positions: several blocks an image, the last one partial.
+    monkeypatch.setattr(dcn_module, 'COLUMN_BLOCK_BYTES', 1)
+    ours = implementation(*args, **conv)
     ref = modulated_deform_conv2d(*args, conv['stride'], conv['padding'],
                                   conv['dilation'], 1, groups)
     torch.testing.assert_close(ours, ref)
@@ -92,3 +107,77 @@ def test_state_dicts_load_quietly_and_old_keys_are_renamed(capsys):
     fresh.load_state_dict(old, strict=False)
     assert torch.equal(fresh[0].conv_offset.weight,
                        source[0].conv_offset.weight)
+
+
+@requires_ext
+def test_blocked_kernel_float32_within_mmcv_tolerance():
+    args = [
+        t.detach().float().requires_grad_()
+        for t in _inputs(2, 16, 12, 13, 8, 3, 1, 1, 1, 2, 1.5)
+    ]
+    ours = modulated_deform_conv2d_cpu(*args, 1, 1, 1, 2)
+    ref = modulated_deform_conv2d(*args, 1, 1, 1, 1, 2)
+    torch.testing.assert_close(ours, ref, rtol=1e-5, atol=1e-5)
+    grad = torch.randn_like(ref)
+    for a, b in zip(
+            torch.autograd.grad(ours, args, grad),
+            torch.autograd.grad(ref, args, grad)):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+@requires_ext
+def test_blocked_kernel_same_bits_on_any_number_of_threads(monkeypatch):
+    monkeypatch.setattr(dcn_module, 'COLUMN_BLOCK_BYTES', 1)
+    args = [
+        t.detach().float().requires_grad_()
+        for t in _inputs(2, 64, 20, 21, 32, 3, 1, 1, 1, 2, 2.0)
+    ]
+    previous = torch.get_num_threads()
+    results = []
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            out = modulated_deform_conv2d_cpu(*args, 1, 1, 1, 2)
+            grads = torch.autograd.grad(out, args, torch.ones_like(out))
+            results.append((out, *grads))
+    finally:
+        torch.set_num_threads(previous)
+    for one, two in zip(*results):
+        assert torch.equal(one, two)
+
+
+@requires_ext
+def test_blocked_kernel_gradcheck():
+    args = _inputs(1, 4, 5, 6, 3, 3, 1, 1, 1, 2, 1.0)
+    assert torch.autograd.gradcheck(
+        lambda *a: modulated_deform_conv2d_cpu(*a, 1, 1, 1, 2), args)
+
+
+@requires_ext
+def test_blocked_kernel_refuses_bad_shapes_by_name():
+    x, offset, mask, weight, bias = _inputs(1, 6, 5, 5, 3, 3, 1, 1, 1, 1, 1.)
+    with pytest.raises(RuntimeError, match='offset needs 2 \\* deform_groups'):
+        modulated_deform_conv2d_cpu(x, offset, mask, weight, bias, 1, 1, 1, 2)
+    with pytest.raises(RuntimeError, match='deform_groups=4 must divide'):
+        modulated_deform_conv2d_cpu(x, offset, mask, weight, bias, 1, 1, 1, 4)
+    with pytest.raises(RuntimeError, match='float32 or float64 CPU tensor'):
+        modulated_deform_conv2d_cpu(x.half(), offset, mask, weight, bias, 1, 1,
+                                    1, 1)
+
+
+@requires_ext
+def test_layer_runs_the_blocked_kernel_and_falls_back_without_it(monkeypatch):
+    torch.manual_seed(0)
+    layer = FastModulatedDeformConv2dPack(8, 8, 3, padding=1, deform_groups=2)
+    torch.nn.init.normal_(layer.conv_offset.weight, std=0.1)
+    x = torch.randn(2, 8, 10, 12)
+    calls = []
+    monkeypatch.setattr(
+        dcn_module, 'modulated_deform_conv2d_cpu',
+        lambda *a: calls.append(1) or modulated_deform_conv2d_cpu(*a))
+    with_kernel = layer(x)
+    assert calls == [1]
+    with compiled_ops_disabled():
+        without = layer(x)
+    assert calls == [1]
+    torch.testing.assert_close(with_kernel, without, rtol=1e-4, atol=1e-5)

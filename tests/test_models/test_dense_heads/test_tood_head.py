@@ -5,6 +5,7 @@ import os.path as osp
 
 import pytest
 import torch
+from mmcv.ops import deform_conv2d
 from mmdet.models.dense_heads import TOODHead as MMDetTOODHead
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import MessageHub
@@ -13,6 +14,7 @@ from mmengine.utils import get_installed_path
 
 from mmext.models.dense_heads import TOODHead
 from mmext.models.task_modules import TaskAlignedAssigner
+from mmext.ops import compiled_ops_disabled
 
 IMG_SHAPE = (128, 160)
 
@@ -178,3 +180,25 @@ def test_same_losses_as_mmdet_on_demo_images(demo_data_root, epoch):
         for a, b in zip(ref_loss[key], our_loss[key]):
             torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)
     assert sum(len(g) for g in gts) > 2
+
+
+def test_deform_sampling_paths_equal_mmcv_in_float64():
+    """On CPU the box sides are sampled by mmext's DCN kernel (or by
+    grid_sample without mmext._ext): both equal mmcv's deform_conv2d,
+    values and gradients."""
+    head = TOODHead(**head_cfg('anchor_free', 'TaskAlignedAssigner'))
+    torch.manual_seed(0)
+    feat = torch.randn(2, 4, 9, 11, dtype=torch.float64, requires_grad=True)
+    offset = (torch.randn(2, 8, 9, 11, dtype=torch.float64) *
+              3).requires_grad_()
+    weight = feat.new_ones(4, 1, 1, 1)
+    ref = deform_conv2d(feat, offset, weight, 1, 0, 1, 4, 4)
+    ref_grads = torch.autograd.grad(ref.sum(), (feat, offset))
+    outputs = [head.deform_sampling(feat, offset)]
+    with compiled_ops_disabled():
+        outputs.append(head.deform_sampling(feat, offset))
+    for out in outputs:
+        torch.testing.assert_close(out, ref)
+        for grad, expected in zip(
+                torch.autograd.grad(out.sum(), (feat, offset)), ref_grads):
+            torch.testing.assert_close(grad, expected)

@@ -22,6 +22,19 @@ void mmext_roi_align_backward(Tensor grad_output, Tensor rois,
                               Tensor grad_input, double spatial_scale,
                               int64_t sampling_ratio, bool aligned);
 
+void mmext_modulated_deform_conv_forward(
+    Tensor input, Tensor offset, Tensor mask, Tensor weight, Tensor bias,
+    Tensor output, int64_t stride_h, int64_t stride_w, int64_t pad_h,
+    int64_t pad_w, int64_t dilation_h, int64_t dilation_w,
+    int64_t deform_groups, int64_t block);
+
+void mmext_modulated_deform_conv_backward(
+    Tensor input, Tensor offset, Tensor mask, Tensor weight,
+    Tensor grad_output, Tensor grad_input, Tensor grad_offset,
+    Tensor grad_mask, Tensor grad_weight, Tensor grad_bias, int64_t stride_h,
+    int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t dilation_h,
+    int64_t dilation_w, int64_t deform_groups, int64_t block);
+
 bool with_cuda() {
 #ifdef MMEXT_WITH_CUDA
   return true;
@@ -54,5 +67,22 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         py::arg("grad_output"), py::arg("rois"), py::arg("grad_input"),
         py::arg("spatial_scale"), py::arg("sampling_ratio"),
         py::arg("aligned"));
+  m.def("modulated_deform_conv_forward",
+        &mmext_modulated_deform_conv_forward,
+        "DCNv2 (groups=1) on the CPU, blocks of positions over threads",
+        py::arg("input"), py::arg("offset"), py::arg("mask"),
+        py::arg("weight"), py::arg("bias"), py::arg("output"),
+        py::arg("stride_h"), py::arg("stride_w"), py::arg("pad_h"),
+        py::arg("pad_w"), py::arg("dilation_h"), py::arg("dilation_w"),
+        py::arg("deform_groups"), py::arg("block"));
+  m.def("modulated_deform_conv_backward",
+        &mmext_modulated_deform_conv_backward,
+        "gradients of modulated_deform_conv_forward, deterministic",
+        py::arg("input"), py::arg("offset"), py::arg("mask"),
+        py::arg("weight"), py::arg("grad_output"), py::arg("grad_input"),
+        py::arg("grad_offset"), py::arg("grad_mask"), py::arg("grad_weight"),
+        py::arg("grad_bias"), py::arg("stride_h"), py::arg("stride_w"),
+        py::arg("pad_h"), py::arg("pad_w"), py::arg("dilation_h"),
+        py::arg("dilation_w"), py::arg("deform_groups"), py::arg("block"));
   m.def("with_cuda", &with_cuda, "whether the CUDA kernels were compiled");
 }
