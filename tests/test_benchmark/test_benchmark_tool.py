@@ -13,12 +13,13 @@ TOOL = 'tools/analysis_tools/benchmark.py'
 # Every registered case runs in one of these groups, at a small size (the
 # stride-128 neck level needs more than one value for BatchNorm).
 GROUPS = {
-    'necks and ops': ['neck-*', 'csn', 'op-cross-scale-shift', 'op-dcnv2'],
+    'necks and ops': ['neck-*', 'csn', 'op-cross-scale-shift', 'op-dcnv2*'],
     'tood and sparse':
     ['tal*', 'tood-head', 'fiou-head', 'calibrated-teacher'],
     'mixteacher and ssd-det': ['mixteacher', 'ssd-det'],
     'roi align': ['*roi-align*'],
     'dmdd': ['wide-resnet', 'seg-head', 'dmdd', 'anomaly-metric'],
+    'detectors': ['fps-*'],
 }
 
 
@@ -89,6 +90,12 @@ def test_every_case_prints_its_steps_with_ratios(group):
         # DeepLabV3's training step stands against both of DMDD's stages
         dmdd = {r[3]: values(r[6])[1] for r in rows if r[0] == 'dmdd'}
         assert dmdd['distill'] == dmdd['segment']
+    if group == 'detectors':
+        assert {step for name, step in steps} == {'predict'}
+        params = {r[0]: values(r[10]) for r in rows}
+        # RCNet's neck against FPN's; one Faster R-CNN, two RoIAligns
+        assert params['fps-retinanet-rcnet'] == [37.64, 37.97]
+        assert params['fps-faster-rcnn'][0] == params['fps-faster-rcnn'][1]
     if group == 'mixteacher and ssd-det':
         assert steps == {('mixteacher', 'train'), ('ssd-det', 'train'),
                          ('ssd-det', 'predict')}

@@ -117,6 +117,49 @@ def dcn(conv_type: str) -> Callable[[str], Built]:
     return build
 
 
+def dcn_op(impl: str) -> Callable[[str], Built]:
+    """The fusion convolution's arithmetic alone, given its offsets and mask
+    (256 channels, 3x3, 2 deformable groups, stride-8 map): mmext's blocked
+    kernel (``kernel``), its grid_sample version (``grid_sample``), or a
+    plain 3x3 convolution of the same shape (``conv``), whose GFLOP/s the
+    issue measures the others against."""
+
+    def build(device: str) -> Built:
+        import torch.nn.functional as F
+
+        from mmext.ops import (modulated_deform_conv2d_cpu,
+                               modulated_deform_conv2d_sampled)
+
+        def steps_for(size: Size, gts: Optional[int]) -> Dict[str, Step]:
+            g = torch.Generator().manual_seed(0)
+            h, w = -(-size[0] // 8), -(-size[1] // 8)
+            x = torch.randn(1, 256, h, w, generator=g)
+            weight = torch.randn(256, 256, 3, 3, generator=g) * 0.02
+            bias = torch.zeros(256)
+            offset = torch.randn(1, 36, h, w, generator=g)
+            mask = torch.rand(1, 18, h, w, generator=g)
+            args = [
+                t.to(device).requires_grad_()
+                for t in (x, offset, mask, weight, bias)
+            ]
+            if impl == 'conv':
+                return module_steps(
+                    lambda x, weight, bias: F.conv2d(
+                        x, weight, bias, padding=1),
+                    (args[0], args[3], args[4]))
+            if impl == 'kernel':
+                return module_steps(
+                    lambda *a: modulated_deform_conv2d_cpu(*a, 1, 1, 1, 2),
+                    args)
+            return module_steps(
+                lambda *a: modulated_deform_conv2d_sampled(
+                    *a, (1, 1), (1, 1), (1, 1), 2), args)
+
+        return None, steps_for
+
+    return build
+
+
 FPN = Side('mmdet FPN', neck(dict(type='mmdet.FPN')))
 RCNET = dict(type='mmext.RCNet', norm_cfg=BN)
 # neck variants against FPN (RetinaNet-R50 settings): name -> (what, label,
@@ -159,5 +202,17 @@ CASES.update({
     Case('DCNv2 3x3, 256 ch, stride 8',
          Side('mmext.FastDCNv2', dcn('mmext.FastDCNv2')),
          Side('mmcv DCNv2', dcn('DCNv2'))),
+    'op-dcnv2-vs-conv':
+    Case(
+        'DCNv2 arithmetic (given offsets, mask), 256 ch, 3x3, 2 groups',
+        Side('mmext blocked kernel', dcn_op('kernel')),
+        Side('plain 3x3 conv', dcn_op('conv')),
+        size=(800, 1333)),
+    'op-dcnv2-grid-sample-vs-conv':
+    Case(
+        'DCNv2 arithmetic (given offsets, mask), 256 ch, 3x3, 2 groups',
+        Side('mmext grid_sample', dcn_op('grid_sample')),
+        Side('plain 3x3 conv', dcn_op('conv')),
+        size=(800, 1333)),
 })
 register_cases(CASES)
