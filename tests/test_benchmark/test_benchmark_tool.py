@@ -91,7 +91,7 @@ def test_every_case_prints_its_steps_with_ratios(group):
         dmdd = {r[3]: values(r[6])[1] for r in rows if r[0] == 'dmdd'}
         assert dmdd['distill'] == dmdd['segment']
     if group == 'detectors':
-        assert {step for name, step in steps} == {'predict'}
+        assert {step for name, step in steps} == {'network', 'predict'}
         params = {r[0]: values(r[10]) for r in rows}
         # RCNet's neck against FPN's; one Faster R-CNN, two RoIAligns
         assert params['fps-retinanet-rcnet'] == [37.64, 37.97]

@@ -25,8 +25,10 @@ def use_mmext_roi_align(cfg: dict) -> None:
 def detector(config: str,
              mmext_roi_align: bool = False) -> Callable[[str], Built]:
     """The model of ``config`` (an ``mmext::`` or ``mmdet::`` name) without
-    its pretrained backbone, optionally with mmext's RoIAlign; ``predict``
-    on one image."""
+    its pretrained backbone, optionally with mmext's RoIAlign, on one
+    image: ``network`` (backbone, neck and head, no post-processing) and
+    ``predict`` (with the post-processing, whose cost depends on how many
+    of the random-weight model's boxes pass its score threshold)."""
 
     def build(device: str) -> Built:
         cfg = packaged_config(config).model
@@ -41,7 +43,14 @@ def detector(config: str,
         def steps_for(size: Size, gts: Optional[int]) -> Dict[str, Step]:
             inputs, samples = demo_batch(model.data_preprocessor, size, 1, 1,
                                          80, device)
-            return dict(predict=predict_step(model, inputs, samples))
+
+            def network() -> None:
+                model.eval()
+                with torch.no_grad():
+                    model._forward(inputs, samples)
+
+            return dict(
+                network=network, predict=predict_step(model, inputs, samples))
 
         return model, steps_for
 
