@@ -172,6 +172,7 @@ if __name__ == '__main__':
             mim=read_requirements('mminstall'),
             build=read_requirements('build'),
             tests=read_requirements('tests'),
-            optional=read_requirements('optional')),
+            optional=read_requirements('optional'),
+            deploy=read_requirements('deploy')),
         zip_safe=False,
         **make_ops_extension())

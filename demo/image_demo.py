@@ -5,7 +5,7 @@ image | heat map | overlay panels for anomaly models (mmext's
 
 Usage::
 
-    python demo/image_demo.py INPUTS CONFIG --weights CKPT
+    python demo/image_demo.py INPUTS CONFIG (--weights CKPT | --onnx FILE)
         [--out-dir outputs] [--device cpu] [--batch-size 1]
         [--pred-score-thr 0.3] [--threshold 0.5] [--show]
         [--no-save-vis] [--no-save-pred] [--print-result] [--overwrite]
@@ -29,7 +29,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         'inputs', help='an image, a folder of images or a video')
     parser.add_argument('model', help='config file')
-    parser.add_argument('--weights', required=True, help='checkpoint file')
+    parser.add_argument(
+        '--weights',
+        help='checkpoint file (not needed with --onnx, whose file holds '
+        'the weights)')
+    parser.add_argument(
+        '--onnx',
+        help='run the network in ONNX Runtime from this file, exported '
+        'from MODEL by tools/deployment/export_onnx.py (MODEL still gives '
+        'the pre- and post-processing)')
     parser.add_argument(
         '--out-dir', default='outputs', help='where vis/ and preds/ go')
     parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
@@ -77,7 +85,10 @@ def refuse_overwriting(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    if not osp.isfile(args.weights):
+    if args.weights is None and args.onnx is None:
+        raise ValueError('give --weights (a checkpoint) or --onnx (an '
+                         'exported model)')
+    if args.weights is not None and not osp.isfile(args.weights):
         raise FileNotFoundError(f'--weights {args.weights!r} not found')
     refuse_overwriting(args)
     cfg = Config.fromfile(args.model)
@@ -106,6 +117,9 @@ def main() -> None:
             args.device,
             scope=cfg.get('default_scope', 'mmdet'))
         call_args['pred_score_thr'] = args.pred_score_thr
+    if args.onnx is not None:
+        from mmext.deployment import attach_onnxruntime
+        attach_onnxruntime(inferencer.model, args.onnx)
     predictions = inferencer(**call_args)['predictions']
     print(summary(predictions, call_args))
     if not (args.no_save_vis and args.no_save_pred):

@@ -1,5 +1,6 @@
 from typing import Optional, Sequence
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -29,6 +30,9 @@ def single_channel_conv3x3(inputs: Sequence[Tensor],
         raise ValueError(f'weight of shape {tuple(weight.shape)} is not '
                          f'(1, {sum(channels)}, 3, 3) for inputs of '
                          f'{channels} channels')
+    if torch.onnx.is_in_onnx_export():
+        # The plain convolution: one standard Conv node, kernel shape known.
+        return F.conv2d(torch.cat(list(inputs), 1), weight, bias, padding=1)
     h, w = inputs[0].shape[-2:]
     taps = weight[0].permute(1, 2, 0).reshape(9, -1, 1, 1)
     per_tap = sum(

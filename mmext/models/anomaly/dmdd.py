@@ -169,6 +169,15 @@ class DMDD(BaseSegmentor):
                 logits.reshape(-1, 1), (1 - target).long().reshape(-1)),
             loss_l1=self.loss_l1(logits.sigmoid(), target))
 
+    def anomaly_maps_and_scores(self, inputs: Tensor) -> Tuple[Tensor, Tensor]:
+        """Anomaly maps ``(B, 1, H, W)`` in [0, 1] at the inputs' size and
+        image scores ``(B, )``, the mean of each map's top-k values: the
+        network part of :meth:`predict` (what an ONNX export holds)."""
+        maps = self.encode_decode(inputs).sigmoid()
+        k = min(self.image_score_topk, maps[0].numel())
+        scores = maps.flatten(1).topk(k, dim=1).values.mean(1)
+        return maps, scores
+
     def predict(self, inputs: Tensor,
                 data_samples: Sequence[SegDataSample]) -> List[SegDataSample]:
         """Anomaly maps at each image's original size (or input size, with
@@ -178,9 +187,7 @@ class DMDD(BaseSegmentor):
             list[SegDataSample]: The samples with ``pred_anomaly_map``
             (``PixelData``, ``(1, H, W)`` in [0, 1]) and ``pred_score``.
         """
-        maps = self.encode_decode(inputs).sigmoid()
-        k = min(self.image_score_topk, maps[0].numel())
-        scores = maps.flatten(1).topk(k, dim=1).values.mean(1)
+        maps, scores = self.anomaly_maps_and_scores(inputs)
         for sample, score_map, score in zip(data_samples, maps, scores):
             h, w = sample.metainfo.get('img_shape', score_map.shape[-2:])
             score_map = score_map[:, :h, :w]
