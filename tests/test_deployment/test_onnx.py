@@ -5,7 +5,6 @@ import os.path as osp
 import onnx
 import pytest
 import torch
-from mmdet.structures import DetDataSample
 from mmdet.testing import demo_mm_inputs
 from mmengine.config import Config
 from mmseg.structures import SegDataSample
