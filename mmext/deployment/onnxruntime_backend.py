@@ -12,16 +12,19 @@ from .onnx_export import GROUPS_KEY, LEVELS_KEY, SHAPE_KEY, TASK_KEY
 
 
 class OnnxRuntimeNetwork:
-    """An exported graph in an ONNX Runtime session (CPU), called with a
-    batch of normalised images; returns its outputs as tensors."""
+    """An exported graph in an ONNX Runtime session (CPU, as many threads as
+    torch uses: ``torch.get_num_threads()``), called with a batch of
+    normalised images; returns its outputs as tensors."""
 
     def __init__(self, onnx_file: str) -> None:
         import onnxruntime
         if not osp.isfile(onnx_file):
             raise FileNotFoundError(f'ONNX file not found: {onnx_file}')
         self.onnx_file = onnx_file
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
         self.session = onnxruntime.InferenceSession(
-            onnx_file, providers=['CPUExecutionProvider'])
+            onnx_file, options, providers=['CPUExecutionProvider'])
         self.metadata: Dict[str, str] = dict(
             self.session.get_modelmeta().custom_metadata_map)
         if TASK_KEY not in self.metadata:

@@ -20,6 +20,7 @@ GROUPS = {
     'roi align': ['*roi-align*'],
     'dmdd': ['wide-resnet', 'seg-head', 'dmdd', 'anomaly-metric'],
     'detectors': ['fps-*'],
+    'deployment': ['onnx-*'],
 }
 
 
@@ -96,6 +97,8 @@ def test_every_case_prints_its_steps_with_ratios(group):
         # RCNet's neck against FPN's; one Faster R-CNN, two RoIAligns
         assert params['fps-retinanet-rcnet'] == [37.64, 37.97]
         assert params['fps-faster-rcnn'][0] == params['fps-faster-rcnn'][1]
+    if group == 'deployment':
+        assert {step for name, step in steps} == {'network'}
     if group == 'mixteacher and ssd-det':
         assert steps == {('mixteacher', 'train'), ('ssd-det', 'train'),
                          ('ssd-det', 'predict')}

@@ -19,4 +19,5 @@ from . import ssd_det  # noqa: F401
 from . import roi_align  # noqa: F401
 from . import dmdd  # noqa: F401
 from . import detectors  # noqa: F401
+from . import deployment  # noqa: F401
 # isort: on
