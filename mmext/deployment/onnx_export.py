@@ -105,8 +105,13 @@ def export_onnx(model: nn.Module,
     example = torch.zeros(*input_shape, device=device)
     partial = out_file + '.part'
     try:
-        metadata = _export(graph, model, task, example, partial, True)
-        if not runs_at_other_shapes(partial, example):
+        try:
+            metadata = _export(graph, model, task, example, partial, True)
+            dynamic = runs_at_other_shapes(partial, example)
+        except torch.onnx.errors.SymbolicValueError:
+            # e.g. adaptive pooling, which ONNX expresses for known sizes only
+            dynamic = False
+        if not dynamic:
             metadata = _export(graph, model, task, example, partial, False)
         os.replace(partial, out_file)
     finally:

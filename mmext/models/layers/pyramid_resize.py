@@ -1,7 +1,24 @@
 from typing import Tuple
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+
+def adaptive_max_pool2d_by_windows(x: Tensor, size: Tuple[int, int]) -> Tensor:
+    """``F.adaptive_max_pool2d(x, size)`` spelt out for ONNX export, where
+    adaptive pooling exists only for sizes that divide the input: output
+    row ``i`` is the max over rows ``floor(i * H / h)`` to ``ceil((i + 1) *
+    H / h)`` (PyTorch's windows), one axis after the other (a rectangle's
+    max is the max of its rows' maxima). Same values."""
+    for dim, out in ((2, size[0]), (3, size[1])):
+        length = x.shape[dim]
+        x = torch.cat([
+            x.narrow(dim, i * length // out, -(-(i + 1) * length // out) -
+                     i * length // out).amax(dim, keepdim=True)
+            for i in range(out)
+        ], dim)
+    return x
 
 
 def resize_to_level(x: Tensor,
@@ -36,4 +53,6 @@ def resize_to_level(x: Tensor,
         return F.max_pool2d(x, kernel_size=h // size[0])
     if not adaptive_pool and ((h + 1) // 2, (w + 1) // 2) == size:
         return F.max_pool2d(x, kernel_size=2, stride=2, ceil_mode=True)
+    if torch.onnx.is_in_onnx_export():
+        return adaptive_max_pool2d_by_windows(x, size)
     return F.adaptive_max_pool2d(x, size)

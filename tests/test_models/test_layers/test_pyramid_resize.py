@@ -3,6 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from mmext.models.layers import resize_to_level
+from mmext.models.layers.pyramid_resize import adaptive_max_pool2d_by_windows
 
 
 @pytest.mark.parametrize('h, w', [(8, 8), (7, 9), (13, 21)])
@@ -37,3 +38,14 @@ def test_upsampling_is_bilinear_and_identity_is_free():
 def test_mixed_directions_are_rejected():
     with pytest.raises(ValueError, match='one axis grows'):
         resize_to_level(torch.randn(1, 1, 4, 8), (8, 4))
+
+
+@pytest.mark.parametrize('h, w, oh, ow', [(13, 21, 4, 6), (25, 42, 7, 11),
+                                          (5, 5, 3, 2), (100, 167, 13, 21),
+                                          (7, 9, 7, 9)])
+def test_adaptive_pooling_by_windows_equals_pytorchs(h, w, oh, ow):
+    """The ONNX-exportable spelling (any sizes) gives the same values."""
+    x = torch.randn(2, 3, h, w)
+    assert torch.equal(
+        adaptive_max_pool2d_by_windows(x, (oh, ow)),
+        F.adaptive_max_pool2d(x, (oh, ow)))
