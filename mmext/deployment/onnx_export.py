@@ -7,10 +7,19 @@ What the graph holds and what runs beside it:
   (:meth:`DMDD.anomaly_maps_and_scores`). Cropping the padding and resizing
   to each image's size run beside the graph (:func:`attach_onnxruntime`).
 * Single-stage detectors (RetinaNet, ATSS, FCOS, GFL, TOOD, with FPN or
-  RCNet): normalised images in; the head's raw outputs out, level by level
-  (``model._forward``). Decoding, score threshold, NMS and top-k run beside
-  the graph in the head's own ``predict_by_feat``, so that they stay
-  exactly mmdet's (mmdeploy puts them in the graph with its own operators).
+  RCNet; a teacher-student wrapper's teacher or student, e.g. Calibrated
+  Teacher's RetinaNet): normalised images in; the head's raw outputs out,
+  level by level (``model._forward``). Decoding, score threshold, NMS and
+  top-k run beside the graph in the head's own ``predict_by_feat``, so
+  that they stay exactly mmdet's (mmdeploy puts them in the graph with its
+  own operators).
+* Two-stage detectors (Faster R-CNN with FPN or RCNet; MixTeacher's mixed
+  scale Faster R-CNN; the teacher-student wrappers around them): two files,
+  ``OUT.onnx`` (images -> pyramid and RPN outputs) and
+  ``OUT.roi_head.onnx`` (pyramid and RoIs -> box head outputs, with ONNX's
+  ``RoiAlign``); the RPN's proposals and the final boxes are decoded,
+  thresholded and NMS-ed beside the graphs by mmdet's own heads
+  (:mod:`.two_stage_graphs`).
 
 Batch size, height and width are dynamic where the model allows it: the
 export checks the graph at another shape and, where it fails (TOOD's head
@@ -28,17 +37,24 @@ from typing import Dict, List, Sequence, Tuple
 
 import onnx
 import torch
-from mmdet.models.detectors import SingleStageDetector
+from mmdet.models.detectors import (SemiBaseDetector, SingleStageDetector,
+                                    TwoStageDetector)
 from torch import Tensor, nn
 
 from mmext.models.anomaly import DMDD
+from mmext.models.detectors import SSDDet
 from mmext.ops import compiled_ops_disabled
+from .two_stage_graphs import RoIHeadGraph, TwoStageGraph
 
 OPSET = 17
 #: metadata keys of an exported file
 TASK_KEY, LEVELS_KEY, GROUPS_KEY = 'mmext_task', 'mmext_levels', 'mmext_groups'
 #: set when the graph only runs at the shape it was exported with
 SHAPE_KEY = 'mmext_input_shape'
+#: a two-stage detector's second file, relative to the first
+ROI_HEAD_KEY = 'mmext_roi_head_file'
+#: the tasks, by the kind of model exported
+ANOMALY, DETECTION, TWO_STAGE = 'anomaly', 'detection', 'two-stage detection'
 
 
 class AnomalyGraph(nn.Module):
@@ -66,57 +82,97 @@ class DenseDetectorGraph(nn.Module):
         return tuple(level for group in groups for level in group)
 
 
+def predicting_model(model: nn.Module) -> nn.Module:
+    """The model that predicts: a teacher-student wrapper's (Calibrated
+    Teacher, MixTeacher) teacher or student as its ``semi_test_cfg``'s
+    ``predict_on`` says (the teacher by default, as mmdet), else
+    ``model``."""
+    if isinstance(model, SemiBaseDetector):
+        return getattr(model, model.semi_test_cfg.get('predict_on', 'teacher'))
+    return model
+
+
 def export_graph(model: nn.Module) -> Tuple[nn.Module, str]:
     """The module to export for ``model`` and its task name; refuses the
     models the exporter does not cover, naming them."""
+    model = predicting_model(model)
+    if isinstance(model, SSDDet):
+        raise TypeError(
+            'SSDDet refines the annotated boxes of a training set (it needs '
+            'them as input) and is not deployed: export the detector trained '
+            'on its refined boxes (configs/ssd_det/faster-rcnn_*-refined.py)')
     if isinstance(model, DMDD):
-        return AnomalyGraph(model), 'anomaly'
+        return AnomalyGraph(model), ANOMALY
     if isinstance(model, SingleStageDetector):
-        return DenseDetectorGraph(model), 'detection'
+        return DenseDetectorGraph(model), DETECTION
+    if isinstance(model, TwoStageDetector):
+        RoIHeadGraph(model)  # refuses RoI heads it cannot export
+        return TwoStageGraph(model), TWO_STAGE
     raise TypeError(
-        f'mmext exports DMDD and single-stage detectors (RetinaNet, ATSS, '
-        f'FCOS, GFL, TOOD, with FPN or RCNet) to ONNX; '
-        f'{type(model).__name__} is neither (two-stage detectors and the '
-        'teacher-student wrappers are not covered yet)')
+        f'mmext exports DMDD and detectors (single-stage: RetinaNet, ATSS, '
+        'FCOS, GFL, TOOD; two-stage: Faster R-CNN; with FPN or RCNet; a '
+        'teacher-student wrapper exports the model it predicts with) to '
+        f'ONNX; {type(model).__name__} is none of them')
+
+
+def roi_head_file(onnx_file: str) -> str:
+    """A two-stage detector's second file: ``OUT.roi_head.onnx``."""
+    stem, ext = osp.splitext(onnx_file)
+    return f'{stem}.roi_head{ext or ".onnx"}'
 
 
 def export_onnx(model: nn.Module,
                 out_file: str,
                 input_shape: Sequence[int] = (1, 3, 256, 256),
                 overwrite: bool = False) -> Dict[str, str]:
-    """Write ``model`` (in eval mode, weights loaded) to ``out_file``.
+    """Write ``model`` (in eval mode, weights loaded) to ``out_file`` (and,
+    for a two-stage detector, its RoI head to :func:`roi_head_file`).
 
     Args:
-        model (nn.Module): A :class:`DMDD` or a single-stage detector.
+        model (nn.Module): A :class:`DMDD`, a single-stage or two-stage
+            detector, or a teacher-student wrapper of one.
         out_file (str): The ``.onnx`` file to write.
         input_shape (Sequence[int]): ``(N, 3, H, W)`` of the example input
-            the graph is traced with; N, H and W stay dynamic.
-        overwrite (bool): Replace an existing ``out_file``.
+            the graph is traced with; N, H and W stay dynamic where the
+            model allows it.
+        overwrite (bool): Replace existing files.
 
     Returns:
         dict: The metadata written into the file (task, levels, groups).
     """
-    if osp.exists(out_file) and not overwrite:
-        raise FileExistsError(f'{out_file} exists: nothing was written; pass '
-                              'overwrite=True (--overwrite) to replace it')
     graph, task = export_graph(model)
+    out_files = [out_file]
+    if task == TWO_STAGE:
+        out_files.append(roi_head_file(out_file))
+    for path in out_files:
+        if osp.exists(path) and not overwrite:
+            raise FileExistsError(f'{path} exists: nothing was written; pass '
+                                  'overwrite=True (--overwrite) to replace it')
+    model = predicting_model(model)
     graph.eval()
     device = next(model.parameters()).device
     example = torch.zeros(*input_shape, device=device)
-    partial = out_file + '.part'
+    partials = [path + '.part' for path in out_files]
     try:
         try:
-            metadata = _export(graph, model, task, example, partial, True)
-            dynamic = runs_at_other_shapes(partial, example)
+            metadata = _export(graph, model, task, example, partials[0], True)
+            dynamic = runs_at_other_shapes(partials[0], example)
         except torch.onnx.errors.SymbolicValueError:
             # e.g. adaptive pooling, which ONNX expresses for known sizes only
             dynamic = False
         if not dynamic:
-            metadata = _export(graph, model, task, example, partial, False)
-        os.replace(partial, out_file)
+            metadata = _export(graph, model, task, example, partials[0], False)
+        if task == TWO_STAGE:
+            _export_roi_head(graph, model, example, partials[1],
+                             int(metadata[LEVELS_KEY]))
+            metadata[ROI_HEAD_KEY] = osp.basename(out_files[1])
+            _write_metadata(partials[0], metadata)
+        for partial, path in zip(partials, out_files):
+            os.replace(partial, path)
     finally:
-        if osp.exists(partial):
-            os.remove(partial)
+        for partial in partials:
+            if osp.exists(partial):
+                os.remove(partial)
     return metadata
 
 
@@ -139,7 +195,9 @@ def runs_at_other_shapes(onnx_file: str, example: Tensor) -> bool:
 
 def _export(graph: nn.Module, model: nn.Module, task: str, example: Tensor,
             out_file: str, dynamic: bool) -> Dict[str, str]:
-    names = output_names(task, model, example)
+    with torch.no_grad(), compiled_ops_disabled():
+        outputs = graph(example)
+    names = output_names(task, model, example, outputs)
     axes = {
         'images': {
             0: 'batch',
@@ -153,35 +211,102 @@ def _export(graph: nn.Module, model: nn.Module, task: str, example: Tensor,
             for name in names
         }
     }
-    with torch.no_grad(), compiled_ops_disabled():
-        outputs = graph(example)
-        torch.onnx.export(
-            graph, (example, ),
-            out_file,
-            dynamo=False,
-            opset_version=OPSET,
-            input_names=['images'],
-            output_names=names,
-            dynamic_axes=axes if dynamic else None)
-    onnx_model = onnx.load(out_file)
-    check_standard_operators(onnx_model, out_file)
+    _trace(graph, (example, ), out_file, ['images'], names,
+           axes if dynamic else None)
     metadata = {TASK_KEY: task}
     if not dynamic:
         metadata[SHAPE_KEY] = 'x'.join(str(d) for d in example.shape)
-    if task == 'detection':
+    if task == DETECTION:
         with torch.no_grad(), compiled_ops_disabled():
             metadata[GROUPS_KEY] = str(len(model._forward(example)))
         metadata[LEVELS_KEY] = str(len(outputs) // int(metadata[GROUPS_KEY]))
+    elif task == TWO_STAGE:
+        metadata[GROUPS_KEY] = '3'  # pyramid, RPN scores, RPN deltas
+        metadata[LEVELS_KEY] = str(len(outputs) // 3)
+    _write_metadata(out_file, metadata)
+    return metadata
+
+
+def _export_roi_head(graph: TwoStageGraph, model: nn.Module, example: Tensor,
+                     out_file: str, levels: int) -> None:
+    """The RoI head's graph, traced with the example's pyramid and RoIs of
+    several sizes (one per level the extractor maps to); the number of
+    RoIs, the batch and the pyramid's sizes stay dynamic."""
+    roi_graph = RoIHeadGraph(model).eval()
+    with torch.no_grad(), compiled_ops_disabled():
+        feats = graph(example)[:levels][:roi_graph.num_inputs]
+    h, w = example.shape[-2:]
+    sides = torch.tensor([16., 48., 112., 224., 448.])
+    rois = torch.stack([
+        torch.zeros_like(sides), sides / 4, sides / 8,
+        (sides / 4 + sides).clamp(max=w), (sides / 8 + sides).clamp(max=h)
+    ], 1).to(example)
+    inputs = (*feats, rois)
+    names = [f'feat{i}' for i in range(len(feats))] + ['rois']
+    axes = {
+        f'feat{i}': {
+            0: 'batch',
+            2: f'h{i}',
+            3: f'w{i}'
+        }
+        for i in range(len(feats))
+    }
+    axes.update(rois={0: 'rois'}, cls_score={0: 'rois'}, bbox_pred={0: 'rois'})
+    _trace(
+        roi_graph,
+        inputs,
+        out_file,
+        names, ['cls_score', 'bbox_pred'],
+        axes,
+        inline_functions=False)
+    _write_metadata(out_file, {TASK_KEY: 'roi head'})
+
+
+def _trace(graph: nn.Module,
+           inputs: tuple,
+           out_file: str,
+           input_names: List[str],
+           output_names: List[str],
+           dynamic_axes: dict,
+           inline_functions: bool = True) -> None:
+    """Trace ``graph`` to ``out_file``. Autograd functions without a
+    symbolic (e.g. mmdet's ``SigmoidGeometricMean``) are inlined; the RoI
+    head's graph is traced with ``inline_functions=False``, so that the
+    RoIAlign function that computes with mmcv's own RoIAlign function keeps
+    its symbolic (inlining the two fails inside torch's tracer)."""
+    with torch.no_grad(), compiled_ops_disabled():
+        torch.onnx.export(
+            graph,
+            inputs,
+            out_file,
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_axes=dynamic_axes,
+            autograd_inlining=inline_functions)
+    check_standard_operators(onnx.load(out_file), out_file)
+
+
+def _write_metadata(out_file: str, metadata: Dict[str, str]) -> None:
+    onnx_model = onnx.load(out_file)
+    del onnx_model.metadata_props[:]
     for key, value in metadata.items():
         entry = onnx_model.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.save(onnx_model, out_file)
-    return metadata
 
 
-def output_names(task: str, model: nn.Module, example: Tensor) -> List[str]:
-    if task == 'anomaly':
+def output_names(task: str, model: nn.Module, example: Tensor,
+                 outputs: Sequence[Tensor]) -> List[str]:
+    if task == ANOMALY:
         return ['anomaly_maps', 'scores']
+    if task == TWO_STAGE:
+        levels = len(outputs) // 3
+        return [
+            f'{group}{i}' for group in ('feat', 'rpn_cls', 'rpn_bbox')
+            for i in range(levels)
+        ]
     with torch.no_grad(), compiled_ops_disabled():
         groups = model._forward(example)
     return [

@@ -4,17 +4,25 @@ import os.path as osp
 from typing import Dict, List, Tuple
 
 import torch
-from mmdet.models.detectors import SingleStageDetector
+from mmdet.models.detectors import SingleStageDetector, TwoStageDetector
 from torch import Tensor, nn
 
 from mmext.models.anomaly import DMDD
-from .onnx_export import GROUPS_KEY, LEVELS_KEY, SHAPE_KEY, TASK_KEY
+from mmext.models.detectors import MixedScaleFasterRCNN
+from .onnx_export import (ANOMALY, DETECTION, GROUPS_KEY, LEVELS_KEY,
+                          ROI_HEAD_KEY, SHAPE_KEY, TASK_KEY, TWO_STAGE,
+                          predicting_model)
+
+
+def article(noun: str) -> str:
+    return f'{"an" if noun[0] in "aeiou" else "a"} {noun}'
 
 
 class OnnxRuntimeNetwork:
     """An exported graph in an ONNX Runtime session (CPU, as many threads as
-    torch uses: ``torch.get_num_threads()``), called with a batch of
-    normalised images; returns its outputs as tensors."""
+    torch uses: ``torch.get_num_threads()``), called with its inputs in the
+    graph's order (a batch of normalised images first); returns its
+    outputs as tensors."""
 
     def __init__(self, onnx_file: str) -> None:
         import onnxruntime
@@ -25,6 +33,7 @@ class OnnxRuntimeNetwork:
         options.intra_op_num_threads = torch.get_num_threads()
         self.session = onnxruntime.InferenceSession(
             onnx_file, options, providers=['CPUExecutionProvider'])
+        self.input_names = [i.name for i in self.session.get_inputs()]
         self.metadata: Dict[str, str] = dict(
             self.session.get_modelmeta().custom_metadata_map)
         if TASK_KEY not in self.metadata:
@@ -33,8 +42,8 @@ class OnnxRuntimeNetwork:
                              'tools/deployment/export_onnx.py')
         self.task = self.metadata[TASK_KEY]
 
-    def __call__(self, images: Tensor) -> List[Tensor]:
-        shape = 'x'.join(str(d) for d in images.shape)
+    def __call__(self, *inputs: Tensor) -> List[Tensor]:
+        shape = 'x'.join(str(d) for d in inputs[0].shape)
         fixed = self.metadata.get(SHAPE_KEY)
         if fixed is not None and shape != fixed:
             raise ValueError(
@@ -42,33 +51,40 @@ class OnnxRuntimeNetwork:
                 f'computes sizes in Python, frozen at export); got {shape}: '
                 'export it again with --shape for your inputs (and batch '
                 'size), or give images that the pipeline pads to that size')
-        outputs = self.session.run(
-            None, {'images': images.detach().cpu().float().numpy()})
-        return [torch.from_numpy(o).to(images.device) for o in outputs]
+        feed = {
+            name: tensor.detach().cpu().float().numpy()
+            for name, tensor in zip(self.input_names, inputs)
+        }
+        outputs = self.session.run(None, feed)
+        return [torch.from_numpy(o).to(inputs[0].device) for o in outputs]
+
+    def expect_task(self, task: str, model: nn.Module) -> None:
+        """Refuse a file exported from another kind of model."""
+        if self.task != task:
+            raise ValueError(
+                f'{self.onnx_file} holds {article(self.task)} model; '
+                f'{type(model).__name__} needs {article(task)} model '
+                'exported from its config')
 
 
 def attach_onnxruntime(model: nn.Module, onnx_file: str) -> nn.Module:
     """Let ``model`` (built from the config the file was exported from) run
     its network in ONNX Runtime: ``model.test_step`` / ``predict`` then
     give the PyTorch model's predictions, its data preprocessing and
-    post-processing (DMDD's cropping and resizing; the detector head's
-    decoding, score threshold, NMS and top-k) unchanged. Returns ``model``.
+    post-processing (DMDD's cropping and resizing; the detector heads'
+    decoding, score threshold, NMS and top-k; a two-stage detector's
+    proposals) unchanged. A teacher-student wrapper runs the file in the
+    model it predicts with. Returns ``model``.
 
     A file exported from another kind of model is refused.
     """
     network = OnnxRuntimeNetwork(onnx_file)
+    wrapper, model = model, predicting_model(model)
     if isinstance(model, DMDD):
-        if network.task != 'anomaly':
-            raise ValueError(f'{onnx_file} holds a {network.task} model; '
-                             f'{type(model).__name__} needs an anomaly '
-                             'model exported from its config')
+        network.expect_task(ANOMALY, model)
         model.anomaly_maps_and_scores = lambda inputs: tuple(network(inputs))
-        return model
-    if isinstance(model, SingleStageDetector):
-        if network.task != 'detection':
-            raise ValueError(f'{onnx_file} holds an {network.task} model; '
-                             f'{type(model).__name__} needs a detector '
-                             'exported from its config')
+    elif isinstance(model, SingleStageDetector):
+        network.expect_task(DETECTION, model)
         groups = int(network.metadata[GROUPS_KEY])
         levels = int(network.metadata[LEVELS_KEY])
 
@@ -81,6 +97,52 @@ def attach_onnxruntime(model: nn.Module, onnx_file: str) -> nn.Module:
         # the head are the images themselves.
         model.extract_feat = lambda images: images
         model.bbox_head.forward = head_outputs
-        return model
-    raise TypeError(f'ONNX Runtime runs DMDD and single-stage detectors; '
-                    f'{type(model).__name__} is neither')
+    elif isinstance(model, TwoStageDetector):
+        network.expect_task(TWO_STAGE, model)
+        attach_two_stage(model, network)
+    else:
+        raise TypeError(f'ONNX Runtime runs DMDD and detectors; '
+                        f'{type(model).__name__} is neither')
+    return wrapper
+
+
+def attach_two_stage(model: TwoStageDetector,
+                     network: OnnxRuntimeNetwork) -> None:
+    """The first graph gives the pyramid and the RPN's outputs, which the
+    RPN head's ``forward`` then hands to mmdet's proposal decoding; the
+    second graph takes the place of the RoI head's box branch."""
+    roi_network = OnnxRuntimeNetwork(
+        osp.join(
+            osp.dirname(network.onnx_file), network.metadata[ROI_HEAD_KEY]))
+    levels = int(network.metadata[LEVELS_KEY])
+    rpn_outputs = {}
+
+    def pyramid(images: Tensor) -> Tuple[Tensor, ...]:
+        flat = network(images)
+        feats = tuple(flat[:levels])
+        # Keyed by the pyramid's first level: predict passes it to the RPN.
+        rpn_outputs[id(feats[0])] = (flat[levels:2 * levels],
+                                     flat[2 * levels:])
+        return feats
+
+    def rpn_forward(feats: Tuple[Tensor, ...]) -> tuple:
+        return rpn_outputs.pop(id(feats[0]))
+
+    def bbox_forward(feats: Tuple[Tensor, ...], rois: Tensor) -> dict:
+        inputs = feats[:len(roi_network.input_names) - 1]
+        cls_score, bbox_pred = roi_network(*inputs, rois)
+        return dict(cls_score=cls_score, bbox_pred=bbox_pred)
+
+    if isinstance(model, MixedScaleFasterRCNN):
+
+        def extract_scale_feats(inputs, samples, scales):
+            (scale, ) = scales  # predict asks for test_scale only
+            if scale == 'downscaled':
+                samples = model.downscale(inputs, samples)[1]
+            return {scale: (pyramid(inputs), samples)}
+
+        model.extract_scale_feats = extract_scale_feats
+    else:
+        model.extract_feat = pyramid
+    model.rpn_head.forward = rpn_forward
+    model.roi_head._bbox_forward = bbox_forward

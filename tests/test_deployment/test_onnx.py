@@ -1,5 +1,6 @@
 """ONNX export (standard operators only) and ONNX Runtime inference against
-the PyTorch models, for DMDD and the single-stage detector families."""
+the PyTorch models, for DMDD, the single-stage and two-stage detector
+families and the teacher-student wrappers."""
 import os.path as osp
 
 import onnx
@@ -25,6 +26,12 @@ DETECTORS = {
     'rcnet': 'configs/rcnet/atss_r18_rcnet_10e_demo.py',
     'tood': 'configs/tood/tood_r18_fpn_10e_demo.py',
 }
+TWO_STAGE = {
+    'ssd_det': 'configs/ssd_det/faster-rcnn_r18_fpn_500it_demo-noise40.py',
+    'rcnet': 'configs/rcnet/faster-rcnn_r50_rcnet_1x_coco.py',
+}
+MIXTEACHER_DEMO = ('configs/mixteacher/mixteacher_faster-rcnn_r18_fpn_500it_'
+                   'demo-semi-0.1.py')
 
 
 def build(config: str, seed: int = 0, **test_cfg) -> torch.nn.Module:
@@ -138,18 +145,22 @@ def test_a_graph_frozen_at_its_shape_refuses_another(tmp_path):
 
 
 def test_what_cannot_be_exported_or_run_is_refused(tmp_path):
-    faster_rcnn = build('configs/ssd_det/faster-rcnn_r18_fpn_500it_demo-'
-                        'noise40.py')
-    with pytest.raises(TypeError, match='FasterRCNN is neither'):
+    ssd_det = build('configs/ssd_det/ssd-det_r18_fpn_500it_demo-noise40.py')
+    with pytest.raises(TypeError, match='SSDDet refines the annotated boxes'):
+        export_onnx(ssd_det, str(tmp_path / 'ssd.onnx'))
+    assert not (tmp_path / 'ssd.onnx').exists()
+    faster_rcnn = build(TWO_STAGE['ssd_det'])
+    faster_rcnn.roi_head.bbox_roi_extractor.roi_layers[0].pool_mode = 'max'
+    with pytest.raises(TypeError, match="pool_mode='max' has no standard"):
         export_onnx(faster_rcnn, str(tmp_path / 'frcnn.onnx'))
-    assert not (tmp_path / 'frcnn.onnx').exists()
+    assert list(tmp_path.iterdir()) == []
 
     dmdd_path = str(tmp_path / 'dmdd.onnx')
     export_onnx(build(DMDD_DEMO), dmdd_path, (1, 3, 64, 64))
     with pytest.raises(FileExistsError, match='--overwrite'):
         export_onnx(build(DMDD_DEMO), dmdd_path, (1, 3, 64, 64))
     with pytest.raises(
-            ValueError, match='holds an anomaly model; ATSS needs a detector'):
+            ValueError, match='an anomaly model; ATSS needs a detection'):
         attach_onnxruntime(build(DETECTORS['atss']), dmdd_path)
 
     plain = str(tmp_path / 'plain.onnx')
@@ -206,3 +217,123 @@ def test_image_demo_runs_an_exported_detector(demo_data_root, tmp_path):
         str(tmp_path / 'none'),
         check=False).stderr
     assert 'give --weights (a checkpoint) or --onnx' in stderr
+
+
+def test_teacher_student_wrapper_exports_the_model_it_predicts_with(tmp_path):
+    """Calibrated Teacher predicts with its teacher, a RetinaNet with the
+    Focal IoU head: that is what is exported and what ONNX Runtime runs."""
+    config = ('configs/calibrated_teacher/calibrated-teacher_retinanet_r18_'
+              'fpn_400it_demo-sparse-extreme.py')
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    without_pretrained_backbones(cfg.model)
+    cfg.model.detector.test_cfg.update(score_thr=0.0, max_per_img=20)
+    torch.manual_seed(0)
+    exported = MODELS.build(cfg.model).eval()
+    path = str(tmp_path / 'ct.onnx')
+    metadata = export_onnx(exported, path, (1, 3, 128, 128))
+    assert metadata['mmext_task'] == 'detection'
+    torch.manual_seed(1)
+    other = attach_onnxruntime(MODELS.build(cfg.model).eval(), path)
+    inputs, samples = detector_batch(exported.teacher)
+    with torch.no_grad():
+        ref = exported.predict(inputs, [s.clone() for s in samples])[0]
+        got = other.predict(inputs, [s.clone() for s in samples])[0]
+    torch.testing.assert_close(
+        got.pred_instances.bboxes,
+        ref.pred_instances.bboxes,
+        atol=1e-3,
+        rtol=0)
+    torch.testing.assert_close(
+        got.pred_instances.scores,
+        ref.pred_instances.scores,
+        atol=1e-4,
+        rtol=0)
+
+
+def assert_same_detections(got, ref, count=None) -> None:
+    got, ref = got.pred_instances, ref.pred_instances
+    if count is not None:
+        assert len(got) == len(ref) == count
+    assert torch.equal(got.labels, ref.labels)
+    torch.testing.assert_close(got.bboxes, ref.bboxes, rtol=0, atol=1e-3)
+    torch.testing.assert_close(got.scores, ref.scores, rtol=0, atol=1e-4)
+
+
+def spread_rpn_scores(model, max_per_img: int) -> None:
+    """Random RPN weights score every anchor about alike, so that tiny
+    differences reorder near-ties; larger weights spread the scores. Random
+    box heads score about 1 / classes: every box up to ``max_per_img``."""
+    model.roi_head.test_cfg.update(score_thr=0.0, max_per_img=max_per_img)
+    torch.manual_seed(2)
+    torch.nn.init.normal_(model.rpn_head.rpn_cls.weight, std=1.0)
+
+
+@pytest.mark.parametrize('family', list(TWO_STAGE))
+def test_two_stage_detector_through_onnxruntime(family, tmp_path):
+    """Faster R-CNN: the pyramid and RPN in one graph, the RoI head (ONNX's
+    RoiAlign) in a second; proposals and boxes decoded beside them by
+    mmdet's heads give the PyTorch model's detections."""
+    config = TWO_STAGE[family]
+    exported = build(config, seed=0)
+    spread_rpn_scores(exported, max_per_img=30)
+    path = str(tmp_path / f'{family}.onnx')
+    size = (1, 3, 160, 192)
+    metadata = export_onnx(exported, path, size)
+    assert metadata['mmext_task'] == 'two-stage detection'
+    assert metadata['mmext_roi_head_file'] == f'{family}.roi_head.onnx'
+    roi_file = str(tmp_path / f'{family}.roi_head.onnx')
+    for onnx_file in (path, roi_file):
+        assert standard_domains(onnx_file) <= {'', 'ai.onnx'}
+    assert 'RoiAlign' in {n.op_type for n in onnx.load(roi_file).graph.node}
+
+    other = build(config, seed=1)
+    other.roi_head.test_cfg.update(score_thr=0.0, max_per_img=30)
+    attach_onnxruntime(other, path)
+    inputs, samples = detector_batch(exported, size=size[2:])
+    with torch.no_grad():
+        ref = exported.predict(inputs, [s.clone() for s in samples])[0]
+        got = other.predict(inputs, [s.clone() for s in samples])[0]
+    assert_same_detections(got, ref, count=30)
+
+
+def test_two_stage_graphs_are_dynamic_where_the_model_allows(tmp_path):
+    """Faster R-CNN with FPN: another batch size and image size than the
+    export's; the RoI head's graph takes any number of RoIs."""
+    exported = build(TWO_STAGE['ssd_det'], seed=0)
+    spread_rpn_scores(exported, max_per_img=10)
+    path = str(tmp_path / 'frcnn.onnx')
+    assert 'mmext_input_shape' not in export_onnx(exported, path,
+                                                  (1, 3, 128, 128))
+    attach_onnxruntime(exported, path)
+    reference = build(TWO_STAGE['ssd_det'], seed=0)
+    spread_rpn_scores(reference, max_per_img=10)
+    inputs, samples = detector_batch(reference, size=(160, 224), num=2)
+    with torch.no_grad():
+        refs = reference.predict(inputs, [s.clone() for s in samples])
+        gots = exported.predict(inputs, [s.clone() for s in samples])
+    for got, ref in zip(gots, refs):
+        assert_same_detections(got, ref, count=10)
+
+
+def test_mixteacher_exports_its_mixed_scale_teacher(tmp_path):
+    """MixTeacher predicts with its teacher on the mixed-scale pyramid: the
+    graph holds both pyramids and the fusion."""
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(REPO_ROOT, MIXTEACHER_DEMO))
+    without_pretrained_backbones(cfg.model)
+    torch.manual_seed(0)
+    exported = MODELS.build(cfg.model).eval()
+    assert exported.teacher.test_scale == 'mixed'
+    spread_rpn_scores(exported.teacher, max_per_img=20)
+    path = str(tmp_path / 'mixteacher.onnx')
+    metadata = export_onnx(exported, path, (1, 3, 128, 128))
+    assert metadata['mmext_task'] == 'two-stage detection'
+    torch.manual_seed(1)
+    other = attach_onnxruntime(MODELS.build(cfg.model).eval(), path)
+    other.teacher.roi_head.test_cfg.update(score_thr=0.0, max_per_img=20)
+    inputs, samples = detector_batch(exported.teacher)
+    with torch.no_grad():
+        ref = exported.predict(inputs, [s.clone() for s in samples])[0]
+        got = other.predict(inputs, [s.clone() for s in samples])[0]
+    assert_same_detections(got, ref, count=20)

@@ -5,17 +5,22 @@ Usage::
     python tools/deployment/export_onnx.py CONFIG CHECKPOINT OUT.onnx \\
         [--shape N H W] [--overwrite]
 
-Covers DMDD (anomaly maps and image scores) and single-stage detectors
+Covers DMDD (anomaly maps and image scores), single-stage detectors
 (RetinaNet, ATSS, FCOS, GFL, TOOD, with FPN or RCNet: the head's raw
 outputs; decoding and NMS run beside the graph, see
-``mmext.deployment.attach_onnxruntime``). ``--shape`` is the example input
-(normalised images after the data preprocessor: give the padded size the
-test pipeline produces). Batch and image size stay dynamic where the model
-allows it; otherwise the file records the one shape it runs at.
+``mmext.deployment.attach_onnxruntime``), two-stage detectors (Faster
+R-CNN with FPN or RCNet, MixTeacher's mixed-scale one: OUT.onnx and
+OUT.roi_head.onnx, proposals decoded between them) and the teacher-student
+wrappers (the teacher or student they predict with). ``--shape`` is the
+example input (normalised images after the data preprocessor: give the
+padded size the test pipeline produces). Batch and image size stay dynamic
+where the model allows it; otherwise the file records the one shape it runs
+at.
 """
 import argparse
 
 from mmext.deployment import export_onnx, load_model
+from mmext.deployment.onnx_export import roi_head_file
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,7 +52,10 @@ def main() -> None:
     n, h, w = args.shape
     metadata = export_onnx(model, args.out, (n, 3, h, w), args.overwrite)
     shape = metadata.get('mmext_input_shape', 'dynamic batch and size')
-    print(f'wrote {args.out} ({metadata["mmext_task"]}, inputs: {shape})')
+    files = ' and '.join([args.out] +
+                         ([roi_head_file(args.out)] if 'mmext_roi_head_file' in
+                          metadata else []))
+    print(f'wrote {files} ({metadata["mmext_task"]}, inputs: {shape})')
 
 
 if __name__ == '__main__':

@@ -89,6 +89,14 @@ class MixedScaleFasterRCNN(FasterRCNN):
         # with float32 boxes; SoftTeacher's background weights are float32).
         heads_in_float32(self)
 
+    def downscale_inputs(self, batch_inputs: Tensor) -> Tensor:
+        """The 0.5x copy of padded images ``(N, C, H, W)`` (nearest
+        neighbour), padded to ``size_divisor``."""
+        small = F.interpolate(batch_inputs, scale_factor=0.5, mode='nearest')
+        h, w = small.shape[-2:]
+        return F.pad(small,
+                     (0, -w % self.size_divisor, 0, -h % self.size_divisor))
+
     def downscale(self, batch_inputs: Tensor,
                   batch_data_samples: SampleList) -> Tuple[Tensor, SampleList]:
         """The 0.5x copy of a batch and data samples that describe it.
@@ -103,10 +111,7 @@ class MixedScaleFasterRCNN(FasterRCNN):
             tuple: Images ``(N, C, H', W')`` (``H'`` is ``H / 2`` rounded up
             to ``size_divisor``) and the new data samples.
         """
-        small = F.interpolate(batch_inputs, scale_factor=0.5, mode='nearest')
-        h, w = small.shape[-2:]
-        small = F.pad(small,
-                      (0, -w % self.size_divisor, 0, -h % self.size_divisor))
+        small = self.downscale_inputs(batch_inputs)
         padded = tuple(small.shape[-2:])
         samples = []
         for data_sample in batch_data_samples:
@@ -161,6 +166,16 @@ class MixedScaleFasterRCNN(FasterRCNN):
                                         out['downscaled'][0]),
                             batch_data_samples)
         return {scale: out[scale] for scale in scales}
+
+    def test_pyramid(self, batch_inputs: Tensor) -> Tuple[Tensor, ...]:
+        """The ``test_scale`` pyramid, which :meth:`predict` detects on
+        (what the ONNX export traces: no data samples needed)."""
+        if self.test_scale == 'regular':
+            return self.extract_feat(batch_inputs)
+        small = self.extract_feat(self.downscale_inputs(batch_inputs))
+        if self.test_scale == 'downscaled':
+            return small
+        return self.fusion(self.extract_feat(batch_inputs), small)
 
     @property
     def rpn_proposal_cfg(self) -> ConfigDict:
