@@ -70,9 +70,10 @@ class RoIHeadGraph(nn.Module):
     """A standard RoI head's box branch: (pyramid levels..., RoIs) ->
     (class scores, box deltas).
 
-    mmdet's ``SingleRoIExtractor`` pools each RoI on its own level in
-    Python branches; here every level pools every RoI and each RoI keeps
-    its level's (``torch.where``: the same values, traceable).
+    As mmdet's ``SingleRoIExtractor``, each level pools the RoIs mapped to
+    it, and the results are written to their rows (``NonZero``, ``Gather``,
+    ``ScatterND``); without its Python branch on empty levels, which a
+    trace would freeze (an empty level pools no RoI).
     """
 
     def __init__(self, model: TwoStageDetector) -> None:
@@ -96,11 +97,12 @@ class RoIHeadGraph(nn.Module):
         extractor = self.roi_head.bbox_roi_extractor
         layers = extractor.roi_layers
         target = extractor.map_roi_levels(rois, len(feats))
-        roi_feats = roi_align_for_export(layers[0], feats[0], rois)
-        for level in range(1, len(feats)):
-            pooled = roi_align_for_export(layers[level], feats[level], rois)
-            roi_feats = torch.where((target == level)[:, None, None, None],
-                                    pooled, roi_feats)
+        roi_feats = feats[0].new_zeros(
+            (rois.size(0), feats[0].size(1), *layers[0].output_size))
+        for level, (layer, feat) in enumerate(zip(layers, feats)):
+            inds = torch.nonzero(target == level).squeeze(1)
+            pooled = roi_align_for_export(layer, feat, rois[inds])
+            roi_feats = roi_feats.index_put((inds, ), pooled)
         if self.roi_head.with_shared_head:
             roi_feats = self.roi_head.shared_head(roi_feats)
         return self.roi_head.bbox_head(roi_feats)

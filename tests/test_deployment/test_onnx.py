@@ -337,3 +337,33 @@ def test_mixteacher_exports_its_mixed_scale_teacher(tmp_path):
         ref = exported.predict(inputs, [s.clone() for s in samples])[0]
         got = other.predict(inputs, [s.clone() for s in samples])[0]
     assert_same_detections(got, ref, count=20)
+
+
+def test_roi_head_graph_equals_mmdets_box_branch(tmp_path):
+    """The RoI head's graph (ONNX's RoiAlign, RoIs written back to their
+    rows) against mmdet's ``_bbox_forward``: RoIs on every level, RoIs
+    that leave levels empty, and no RoI at all."""
+    model = build(TWO_STAGE['ssd_det'], seed=0)
+    path = str(tmp_path / 'frcnn.onnx')
+    export_onnx(model, path, (1, 3, 128, 128))
+    roi_head = OnnxRuntimeNetwork(str(tmp_path / 'frcnn.roi_head.onnx'))
+    channels = model.neck.out_channels
+    feats = tuple(
+        torch.randn(2, channels, 64 // 2**i, 80 // 2**i) for i in range(5))
+    torch.manual_seed(3)
+    corners = torch.rand(300, 2) * 100
+    sizes = torch.rand(300, 2) * 600 + 2
+    rois = torch.cat(
+        [(torch.arange(300) % 2)[:, None].float(), corners, corners + sizes],
+        1)
+    small = rois[(sizes < 50).all(1)]  # level 0 only
+    levels = model.roi_head.bbox_roi_extractor.map_roi_levels(rois, 4)
+    assert set(levels.tolist()) == {0, 1, 2, 3}
+    for case in (rois, small, rois[:0]):
+        with torch.no_grad():
+            ref = model.roi_head._bbox_forward(feats, case)
+        cls_score, bbox_pred = roi_head(*feats[:4], case)
+        torch.testing.assert_close(
+            cls_score, ref['cls_score'], rtol=0, atol=1e-5)
+        torch.testing.assert_close(
+            bbox_pred, ref['bbox_pred'], rtol=0, atol=1e-5)
