@@ -31,6 +31,10 @@ class OnnxRuntimeNetwork:
         self.onnx_file = onnx_file
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()
+        # No busy-waiting between runs: the post-processing beside the graph
+        # runs on torch's threads, on the same cores.
+        options.add_session_config_entry('session.intra_op.allow_spinning',
+                                         '0')
         self.session = onnxruntime.InferenceSession(
             onnx_file, options, providers=['CPUExecutionProvider'])
         self.input_names = [i.name for i in self.session.get_inputs()]

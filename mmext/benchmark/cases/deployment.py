@@ -1,5 +1,7 @@
 """ONNX Runtime against PyTorch: the exported network (``mmext.deployment``)
-of DMDD and of single-stage detectors, one image, random weights."""
+of DMDD and of single-stage detectors, and a two-stage detector's whole
+prediction (its two graphs, proposals and post-processing beside them), one
+image, random weights."""
 import os.path as osp
 import tempfile
 from typing import Callable, Dict, Optional
@@ -48,11 +50,64 @@ def exported_network(config: str, runtime: str) -> Callable[[str], Built]:
     return build
 
 
-def pair(what: str, config: str, size: Size) -> Case:
+def exported_prediction(config: str, runtime: str) -> Callable[[str], Built]:
+    """``predict``: ``model.predict`` on one image, in PyTorch or with the
+    model's network in ONNX Runtime (:func:`attach_onnxruntime`); the
+    post-processing beside the graphs is the same PyTorch code."""
+
+    def build(device: str) -> Built:
+        from mmdet.structures import DetDataSample
+
+        from mmext.deployment import attach_onnxruntime, export_onnx
+        from mmext.deployment.model_loading import without_pretrained_backbones
+        cfg = packaged_config(config).model
+        without_pretrained_backbones(cfg)
+        folder = tempfile.mkdtemp(prefix='mmext-onnx-benchmark-')
+
+        def model_for() -> torch.nn.Module:
+            torch.manual_seed(0)
+            model = models_in_scope('mmext').build(cfg)
+            model.init_weights()
+            return model.eval()
+
+        model = model_for()
+
+        def steps_for(size: Size, gts: Optional[int]) -> Dict[str, Step]:
+            images = torch.randn(1, 3, *size, device=device)
+            sample = DetDataSample(
+                metainfo=dict(
+                    img_shape=size,
+                    ori_shape=size,
+                    pad_shape=size,
+                    batch_input_shape=size,
+                    scale_factor=(1., 1.)))
+            predicting = model
+            if runtime == 'onnxruntime':
+                path = osp.join(folder, f'{size[0]}x{size[1]}.onnx')
+                export_onnx(model, path, (1, 3, *size), overwrite=True)
+                predicting = attach_onnxruntime(model_for(), path)
+
+            def predict() -> None:
+                with torch.no_grad():
+                    predicting.predict(images, [sample.clone()])
+
+            return dict(predict=predict)
+
+        return model, steps_for
+
+    return build
+
+
+def pair(
+    what: str,
+    config: str,
+    size: Size,
+    measure: Callable[[str, str], Callable[[str], Built]] = exported_network
+) -> Case:
     return Case(
         what,
-        Side('ONNX Runtime', exported_network(config, 'onnxruntime')),
-        Side('PyTorch', exported_network(config, 'pytorch')),
+        Side('ONNX Runtime', measure(config, 'onnxruntime')),
+        Side('PyTorch', measure(config, 'pytorch')),
         size=size,
         warmup=size)
 
@@ -61,6 +116,9 @@ register_cases({
     'onnx-dmdd':
     pair('DMDD demo (R-18 teacher), one image',
          'mmext::dmdd/dmdd_r18_800it_demo-brick.py', (256, 256)),
+    'onnx-atss-demo':
+    pair('ATSS demo (R-18), one image', 'mmext::demo/atss_r18_fpn_10e_demo.py',
+         (256, 256)),
     'onnx-atss':
     pair('ATSS R-50, one image', 'mmdet::atss/atss_r50_fpn_1x_coco.py',
          (800, 1333)),
@@ -70,4 +128,12 @@ register_cases({
     'onnx-tood':
     pair('TOOD R-50, one image', 'mmext::tood/tood_r50_fpn_1x_coco.py',
          (800, 1333)),
+    'onnx-faster-rcnn-demo':
+    pair('Faster R-CNN demo (R-18), one image, whole prediction',
+         'mmext::ssd_det/faster-rcnn_r18_fpn_500it_demo-noise40.py',
+         (256, 256), exported_prediction),
+    'onnx-faster-rcnn':
+    pair('Faster R-CNN R-50, one image, whole prediction',
+         'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py', (800, 1333),
+         exported_prediction),
 })
