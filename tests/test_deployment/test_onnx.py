@@ -367,3 +367,35 @@ def test_roi_head_graph_equals_mmdets_box_branch(tmp_path):
             cls_score, ref['cls_score'], rtol=0, atol=1e-5)
         torch.testing.assert_close(
             bbox_pred, ref['bbox_pred'], rtol=0, atol=1e-5)
+
+
+def test_parity_tool_compares_image_by_image():
+    proc = run_tool('tools/deployment/check_onnx_parity.py', DETECTORS['atss'],
+                    '--shape', '2', '128', '160', '--score-thr', '0')
+    assert proc.stdout.count('labels_equal True') == 2, proc.stdout
+    assert '2 of 2 images within tolerance' in proc.stdout
+
+
+def test_parity_differences_against_the_tolerances():
+    from mmengine.structures import InstanceData
+
+    from mmext.deployment.parity import detection_differences, within_tolerance
+
+    def detections(boxes, scores, labels):
+        return InstanceData(
+            bboxes=torch.tensor(boxes),
+            scores=torch.tensor(scores),
+            labels=torch.tensor(labels))
+
+    ref = detections([[0., 0., 10., 10.]], [0.5], [1])
+    close = detections([[0., 0., 10.0005, 10.]], [0.50005], [1])
+    assert within_tolerance(detection_differences(close, ref))
+    far = detections([[0., 0., 10.01, 10.]], [0.5], [1])
+    assert not within_tolerance(detection_differences(far, ref))
+    relabelled = detections([[0., 0., 10., 10.]], [0.5], [2])
+    assert not within_tolerance(detection_differences(relabelled, ref))
+    fewer = detection_differences(ref[:0], ref)
+    assert (fewer['count'], fewer['onnx_count']) == (1, 0)
+    assert not within_tolerance(fewer)
+    assert within_tolerance(detection_differences(ref[:0], ref[:0]))
+    assert not within_tolerance(dict(map=2e-4, score=0.))
