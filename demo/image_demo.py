@@ -39,6 +39,11 @@ def parse_args() -> argparse.Namespace:
         'from MODEL by tools/deployment/export_onnx.py (MODEL still gives '
         'the pre- and post-processing)')
     parser.add_argument(
+        '--onnx-backend',
+        choices=['onnxruntime', 'openvino'],
+        default='onnxruntime',
+        help='the runtime that runs the --onnx file')
+    parser.add_argument(
         '--out-dir', default='outputs', help='where vis/ and preds/ go')
     parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
     parser.add_argument('--batch-size', type=int, default=1)
@@ -119,7 +124,7 @@ def main() -> None:
         call_args['pred_score_thr'] = args.pred_score_thr
     if args.onnx is not None:
         from mmext.deployment import attach_onnxruntime
-        attach_onnxruntime(inferencer.model, args.onnx)
+        attach_onnxruntime(inferencer.model, args.onnx, args.onnx_backend)
     predictions = inferencer(**call_args)['predictions']
     print(summary(predictions, call_args))
     if not (args.no_save_vis and args.no_save_pred):

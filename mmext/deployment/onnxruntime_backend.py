@@ -1,8 +1,9 @@
-"""Run an exported ``.onnx`` file in ONNX Runtime in place of a model's
-network, keeping the model's own pre- and post-processing."""
+"""Run an exported ``.onnx`` file in ONNX Runtime (or OpenVINO) in place of
+a model's network, keeping the model's own pre- and post-processing."""
 import os.path as osp
 from typing import Dict, List, Tuple
 
+import numpy as np
 import torch
 from mmdet.models.detectors import SingleStageDetector, TwoStageDetector
 from torch import Tensor, nn
@@ -24,11 +25,23 @@ class OnnxRuntimeNetwork:
     graph's order (a batch of normalised images first); returns its
     outputs as tensors."""
 
+    backend = 'onnxruntime'
+
     def __init__(self, onnx_file: str) -> None:
-        import onnxruntime
         if not osp.isfile(onnx_file):
             raise FileNotFoundError(f'ONNX file not found: {onnx_file}')
         self.onnx_file = onnx_file
+        self.metadata: Dict[str, str] = self.open(onnx_file)
+        if TASK_KEY not in self.metadata:
+            raise ValueError(f'{onnx_file} was not exported by mmext '
+                             f'(no {TASK_KEY!r} in its metadata): use '
+                             'tools/deployment/export_onnx.py')
+        self.task = self.metadata[TASK_KEY]
+
+    def open(self, onnx_file: str) -> Dict[str, str]:
+        """Load the graph; sets :attr:`input_names` and returns the file's
+        metadata."""
+        import onnxruntime
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()
         # No busy-waiting between runs: the post-processing beside the graph
@@ -38,13 +51,10 @@ class OnnxRuntimeNetwork:
         self.session = onnxruntime.InferenceSession(
             onnx_file, options, providers=['CPUExecutionProvider'])
         self.input_names = [i.name for i in self.session.get_inputs()]
-        self.metadata: Dict[str, str] = dict(
-            self.session.get_modelmeta().custom_metadata_map)
-        if TASK_KEY not in self.metadata:
-            raise ValueError(f'{onnx_file} was not exported by mmext '
-                             f'(no {TASK_KEY!r} in its metadata): use '
-                             'tools/deployment/export_onnx.py')
-        self.task = self.metadata[TASK_KEY]
+        return dict(self.session.get_modelmeta().custom_metadata_map)
+
+    def run(self, feed: Dict[str, np.ndarray]) -> List[np.ndarray]:
+        return self.session.run(None, feed)
 
     def __call__(self, *inputs: Tensor) -> List[Tensor]:
         shape = 'x'.join(str(d) for d in inputs[0].shape)
@@ -59,8 +69,9 @@ class OnnxRuntimeNetwork:
             name: tensor.detach().cpu().float().numpy()
             for name, tensor in zip(self.input_names, inputs)
         }
-        outputs = self.session.run(None, feed)
-        return [torch.from_numpy(o).to(inputs[0].device) for o in outputs]
+        return [
+            torch.from_numpy(o).to(inputs[0].device) for o in self.run(feed)
+        ]
 
     def expect_task(self, task: str, model: nn.Module) -> None:
         """Refuse a file exported from another kind of model."""
@@ -71,9 +82,46 @@ class OnnxRuntimeNetwork:
                 'exported from its config')
 
 
-def attach_onnxruntime(model: nn.Module, onnx_file: str) -> nn.Module:
+class OpenVINONetwork(OnnxRuntimeNetwork):
+    """The same graph compiled by OpenVINO for the CPU (OpenVINO reads the
+    ``.onnx`` file itself; as many inference threads as torch uses)."""
+
+    backend = 'openvino'
+
+    def open(self, onnx_file: str) -> Dict[str, str]:
+        import onnx
+        import openvino
+        core = openvino.Core()
+        self.compiled = core.compile_model(
+            onnx_file,
+            'CPU',
+            {
+                'INFERENCE_NUM_THREADS': torch.get_num_threads(),
+                # not bfloat16 / float16 where the CPU has them
+                'INFERENCE_PRECISION_HINT': 'f32'
+            })
+        self.input_names = [i.get_any_name() for i in self.compiled.inputs]
+        metadata = onnx.load(onnx_file, load_external_data=False)
+        return {p.key: p.value for p in metadata.metadata_props}
+
+    def run(self, feed: Dict[str, np.ndarray]) -> List[np.ndarray]:
+        results = self.compiled(feed)
+        return [results[output] for output in self.compiled.outputs]
+
+
+#: the runtimes :func:`attach_onnxruntime` runs an exported file in
+BACKENDS = {
+    network.backend: network
+    for network in (OnnxRuntimeNetwork, OpenVINONetwork)
+}
+
+
+def attach_onnxruntime(model: nn.Module,
+                       onnx_file: str,
+                       backend: str = 'onnxruntime') -> nn.Module:
     """Let ``model`` (built from the config the file was exported from) run
-    its network in ONNX Runtime: ``model.test_step`` / ``predict`` then
+    its network in ONNX Runtime (or, with ``backend='openvino'``, in
+    OpenVINO): ``model.test_step`` / ``predict`` then
     give the PyTorch model's predictions, its data preprocessing and
     post-processing (DMDD's cropping and resizing; the detector heads'
     decoding, score threshold, NMS and top-k; a two-stage detector's
@@ -82,7 +130,10 @@ def attach_onnxruntime(model: nn.Module, onnx_file: str) -> nn.Module:
 
     A file exported from another kind of model is refused.
     """
-    network = OnnxRuntimeNetwork(onnx_file)
+    if backend not in BACKENDS:
+        raise ValueError(f'backend must be one of {sorted(BACKENDS)}, got '
+                         f'{backend!r}')
+    network = BACKENDS[backend](onnx_file)
     wrapper, model = model, predicting_model(model)
     if isinstance(model, DMDD):
         network.expect_task(ANOMALY, model)
@@ -115,7 +166,7 @@ def attach_two_stage(model: TwoStageDetector,
     """The first graph gives the pyramid and the RPN's outputs, which the
     RPN head's ``forward`` then hands to mmdet's proposal decoding; the
     second graph takes the place of the RoI head's box branch."""
-    roi_network = OnnxRuntimeNetwork(
+    roi_network = type(network)(
         osp.join(
             osp.dirname(network.onnx_file), network.metadata[ROI_HEAD_KEY]))
     levels = int(network.metadata[LEVELS_KEY])

@@ -372,14 +372,15 @@ def test_roi_head_graph_equals_mmdets_box_branch(tmp_path):
 def test_parity_tool_compares_image_by_image():
     proc = run_tool('tools/deployment/check_onnx_parity.py', DETECTORS['atss'],
                     '--shape', '2', '128', '160', '--score-thr', '0')
-    assert proc.stdout.count('labels_equal True') == 2, proc.stdout
+    assert proc.stdout.count('matched 100') == 2, proc.stdout
     assert '2 of 2 images within tolerance' in proc.stdout
 
 
 def test_parity_differences_against_the_tolerances():
     from mmengine.structures import InstanceData
 
-    from mmext.deployment.parity import detection_differences, within_tolerance
+    from mmext.deployment.parity import (detection_differences,
+                                         within_tolerance)
 
     def detections(boxes, scores, labels):
         return InstanceData(
@@ -387,15 +388,53 @@ def test_parity_differences_against_the_tolerances():
             scores=torch.tensor(scores),
             labels=torch.tensor(labels))
 
-    ref = detections([[0., 0., 10., 10.]], [0.5], [1])
-    close = detections([[0., 0., 10.0005, 10.]], [0.50005], [1])
-    assert within_tolerance(detection_differences(close, ref))
-    far = detections([[0., 0., 10.01, 10.]], [0.5], [1])
+    ref = detections([[0., 0., 10., 10.], [5., 5., 20., 20.]], [0.5, 0.5],
+                     [1, 2])
+    # the same detections, in another order, within the tolerances
+    close = detections([[5., 5., 20., 20.], [0., 0., 10.0005, 10.]],
+                       [0.5, 0.50005], [2, 1])
+    difference = detection_differences(close, ref)
+    assert difference['matched'] == 2 and within_tolerance(difference)
+    assert difference['box'] == pytest.approx(0.0005, abs=1e-6)
+    far = detections([[0., 0., 10.01, 10.], [5., 5., 20., 20.]], [0.5, 0.5],
+                     [1, 2])
+    assert detection_differences(far, ref)['matched'] == 1
     assert not within_tolerance(detection_differences(far, ref))
-    relabelled = detections([[0., 0., 10., 10.]], [0.5], [2])
+    relabelled = detections([[0., 0., 10., 10.], [5., 5., 20., 20.]],
+                            [0.5, 0.5], [2, 2])
     assert not within_tolerance(detection_differences(relabelled, ref))
-    fewer = detection_differences(ref[:0], ref)
-    assert (fewer['count'], fewer['onnx_count']) == (1, 0)
+    fewer = detection_differences(ref[:1], ref)
+    assert (fewer['count'], fewer['onnx_count']) == (2, 1)
     assert not within_tolerance(fewer)
     assert within_tolerance(detection_differences(ref[:0], ref[:0]))
     assert not within_tolerance(dict(map=2e-4, score=0.))
+
+
+def test_openvino_runs_the_exported_anomaly_model(tmp_path):
+    """OpenVINO compiles the same .onnx file: DMDD's maps and scores (and
+    its predictions through attach_onnxruntime) as PyTorch's."""
+    pytest.importorskip('openvino')
+    from mmext.deployment import OpenVINONetwork
+    model = build(DMDD_DEMO)
+    path = str(tmp_path / 'dmdd.onnx')
+    export_onnx(model, path, (1, 3, 128, 128))
+    images = torch.randn(2, 3, 160, 128)
+    maps, scores = OpenVINONetwork(path)(images)
+    with torch.no_grad():
+        ref_maps, ref_scores = model.anomaly_maps_and_scores(images)
+    torch.testing.assert_close(maps, ref_maps, rtol=0, atol=1e-4)
+    torch.testing.assert_close(scores, ref_scores, rtol=0, atol=1e-4)
+
+    other = attach_onnxruntime(build(DMDD_DEMO, seed=1), path, 'openvino')
+    sample = SegDataSample(
+        metainfo=dict(img_shape=(128, 128), ori_shape=(100, 90)))
+    with torch.no_grad():
+        ref = model.predict(images[:1, :, :128], [sample.clone()])[0]
+        got = other.predict(images[:1, :, :128], [sample.clone()])[0]
+    torch.testing.assert_close(
+        got.pred_anomaly_map.data,
+        ref.pred_anomaly_map.data,
+        rtol=0,
+        atol=1e-4)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        attach_onnxruntime(model, path, 'tensorrt')

@@ -3,7 +3,7 @@
 Usage::
 
     python tools/deployment/check_onnx_parity.py CONFIG [--checkpoint CKPT] \\
-        [--shape N H W] [--score-thr T] [--seed S]
+        [--shape N H W] [--score-thr T] [--seed S] [--backend openvino]
 
 Exports the model (the checkpoint's weights, or random ones of ``--seed``
 without a checkpoint: no download) at ``--shape``, predicts on random
@@ -41,6 +41,11 @@ def parse_args() -> argparse.Namespace:
         metavar=('N', 'H', 'W'))
     parser.add_argument('--score-thr', type=float)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--backend',
+        choices=['onnxruntime', 'openvino'],
+        default='onnxruntime',
+        help='the runtime to compare with PyTorch')
     return parser.parse_args()
 
 
@@ -67,7 +72,8 @@ def main() -> int:
     if args.score_thr is not None:
         set_score_threshold(model, args.score_thr)
     n, h, w = args.shape
-    results = compare_with_onnxruntime(model, (n, 3, h, w), args.seed)
+    results = compare_with_onnxruntime(model, (n, 3, h, w), args.seed,
+                                       args.backend)
     failed = 0
     for i, result in enumerate(results):
         ok = within_tolerance(result)
