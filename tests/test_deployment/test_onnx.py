@@ -8,12 +8,14 @@ import pytest
 import torch
 from mmdet.testing import demo_mm_inputs
 from mmengine.config import Config
+from mmengine.structures import InstanceData
 from mmseg.structures import SegDataSample
 
 from mmext.deployment import (OnnxRuntimeNetwork, attach_onnxruntime,
                               export_onnx)
 from mmext.deployment.model_loading import without_pretrained_backbones
 from mmext.deployment.onnx_export import export_graph
+from mmext.deployment.parity import detection_differences, within_tolerance
 from mmext.registry import MODELS
 from mmext.testing import REPO_ROOT, run_tool
 from mmext.utils import register_all_modules
@@ -377,10 +379,6 @@ def test_parity_tool_compares_image_by_image():
 
 
 def test_parity_differences_against_the_tolerances():
-    from mmengine.structures import InstanceData
-
-    from mmext.deployment.parity import (detection_differences,
-                                         within_tolerance)
 
     def detections(boxes, scores, labels):
         return InstanceData(
