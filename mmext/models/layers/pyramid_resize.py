@@ -10,13 +10,18 @@ def adaptive_max_pool2d_by_windows(x: Tensor, size: Tuple[int, int]) -> Tensor:
     adaptive pooling exists only for sizes that divide the input: output
     row ``i`` is the max over rows ``floor(i * H / h)`` to ``ceil((i + 1) *
     H / h)`` (PyTorch's windows), one axis after the other (a rectangle's
-    max is the max of its rows' maxima). Same values."""
+    max is the max of its rows' maxima). Same values. The bounds are
+    computed on Python ints with non-negative operands only: traced sizes
+    are tensors, whose ``//`` exports as ONNX's ``Div``, which truncates, so
+    the ``-(-a // b)`` spelling of a ceiling would come out one short."""
     for dim, out in ((2, size[0]), (3, size[1])):
-        length = x.shape[dim]
+        length = int(x.shape[dim])
+        windows = [(i * length // out, ((i + 1) * length + out - 1) // out)
+                   for i in range(out)]
         x = torch.cat([
-            x.narrow(dim, i * length // out, -(-(i + 1) * length // out) -
-                     i * length // out).amax(dim, keepdim=True)
-            for i in range(out)
+            x[(slice(None), ) * dim +
+              (slice(start, end), )].amax(dim, keepdim=True)
+            for start, end in windows
         ], dim)
     return x
 
