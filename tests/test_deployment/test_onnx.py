@@ -407,6 +407,8 @@ def test_parity_differences_against_the_tolerances():
     assert not within_tolerance(fewer)
     assert within_tolerance(detection_differences(ref[:0], ref[:0]))
     assert not within_tolerance(dict(map=2e-4, score=0.))
+    assert within_tolerance(dict(network=1e-6, map=0., score=0.))
+    assert not within_tolerance(dict(difference, network=1e-3))
 
 
 def test_openvino_runs_the_exported_anomaly_model(tmp_path):
