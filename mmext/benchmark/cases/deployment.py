@@ -119,6 +119,23 @@ register_cases({
     'onnx-atss-demo':
     pair('ATSS demo (R-18), one image', 'mmext::demo/atss_r18_fpn_10e_demo.py',
          (256, 256)),
+    'onnx-tood-demo':
+    pair('TOOD demo (R-18), one image', 'mmext::tood/tood_r18_fpn_10e_demo.py',
+         (256, 256)),
+    'onnx-rcnet-demo':
+    pair('ATSS with RCNet demo (R-18), one image',
+         'mmext::rcnet/atss_r18_rcnet_10e_demo.py', (256, 256)),
+    'onnx-calibrated-teacher-demo':
+    pair(
+        'Calibrated Teacher demo (its RetinaNet R-18 teacher), one image',
+        'mmext::calibrated_teacher/calibrated-teacher_retinanet_r18_fpn_'
+        '400it_demo-sparse-extreme.py', (256, 256)),
+    'onnx-mixteacher-demo':
+    pair(
+        'MixTeacher demo (its mixed-scale Faster R-CNN R-18 teacher), one '
+        'image, whole prediction', 'mmext::mixteacher/mixteacher_faster-'
+        'rcnn_r18_fpn_500it_demo-semi-0.1.py', (256, 256),
+        exported_prediction),
     'onnx-atss':
     pair('ATSS R-50, one image', 'mmdet::atss/atss_r50_fpn_1x_coco.py',
          (800, 1333)),
