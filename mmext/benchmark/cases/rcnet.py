@@ -202,17 +202,19 @@ CASES.update({
     Case('DCNv2 3x3, 256 ch, stride 8',
          Side('mmext.FastDCNv2', dcn('mmext.FastDCNv2')),
          Side('mmcv DCNv2', dcn('DCNv2'))),
-    'op-dcnv2-vs-conv':
+})
+# DCNv2's two CPU paths against a plain convolution of the same shape
+DCN_PATHS = {
+    'op-dcnv2-vs-conv': ('mmext blocked kernel', 'kernel'),
+    'op-dcnv2-grid-sample-vs-conv': ('mmext grid_sample', 'grid_sample'),
+}
+CASES.update({
+    name:
     Case(
         'DCNv2 arithmetic (given offsets, mask), 256 ch, 3x3, 2 groups',
-        Side('mmext blocked kernel', dcn_op('kernel')),
+        Side(label, dcn_op(path)),
         Side('plain 3x3 conv', dcn_op('conv')),
-        size=(800, 1333)),
-    'op-dcnv2-grid-sample-vs-conv':
-    Case(
-        'DCNv2 arithmetic (given offsets, mask), 256 ch, 3x3, 2 groups',
-        Side('mmext grid_sample', dcn_op('grid_sample')),
-        Side('plain 3x3 conv', dcn_op('conv')),
-        size=(800, 1333)),
+        size=(800, 1333))
+    for name, (label, path) in DCN_PATHS.items()
 })
 register_cases(CASES)
