@@ -1,3 +1,6 @@
+import copy
+
+import torch
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 from torch import nn
@@ -27,4 +30,17 @@ def load_model(config: str, checkpoint: str) -> nn.Module:
     model = MODELS.build(cfg.model)
     check_checkpoint_fits(model, checkpoint)
     load_checkpoint(model, checkpoint, map_location='cpu')
+    return model.eval()
+
+
+def random_weights_model(model_cfg: dict, seed: int = 0) -> nn.Module:
+    """The model of ``model_cfg`` (its modules registered) with the random
+    weights of its ``init_weights`` under ``seed`` (no pretrained
+    download), in eval mode: what exports and benchmarks compare without a
+    checkpoint."""
+    model_cfg = copy.deepcopy(model_cfg)
+    without_pretrained_backbones(model_cfg)
+    torch.manual_seed(seed)
+    model = MODELS.build(model_cfg)
+    model.init_weights()
     return model.eval()

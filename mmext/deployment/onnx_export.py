@@ -44,7 +44,7 @@ from torch import Tensor, nn
 from mmext.models.anomaly import DMDD
 from mmext.models.detectors import SSDDet
 from mmext.ops import compiled_ops_disabled
-from .two_stage_graphs import RoIHeadGraph, TwoStageGraph
+from .two_stage_graphs import RoIHeadGraph, TwoStageGraph, prediction_pyramid
 
 OPSET = 17
 #: metadata keys of an exported file
@@ -138,7 +138,9 @@ def export_onnx(model: nn.Module,
         overwrite (bool): Replace existing files.
 
     Returns:
-        dict: The metadata written into the file (task, levels, groups).
+        dict: The metadata written into the file (task, groups and levels
+        of the outputs, the fixed input shape where there is one, the RoI
+        head's file).
     """
     graph, task = export_graph(model)
     out_files = [out_file]
@@ -152,21 +154,30 @@ def export_onnx(model: nn.Module,
     graph.eval()
     device = next(model.parameters()).device
     example = torch.zeros(*input_shape, device=device)
+    with torch.no_grad(), compiled_ops_disabled():
+        groups = output_groups(task, model, example)
+    names = [name for group in groups for name in group]
+    metadata = {TASK_KEY: task}
+    if task != ANOMALY:
+        metadata.update({
+            GROUPS_KEY: str(len(groups)),
+            LEVELS_KEY: str(len(groups[0]))
+        })
+    if task == TWO_STAGE:
+        metadata[ROI_HEAD_KEY] = osp.basename(out_files[1])
     partials = [path + '.part' for path in out_files]
     try:
         try:
-            metadata = _export(graph, model, task, example, partials[0], True)
+            _export(graph, example, partials[0], names, metadata, True)
             dynamic = runs_at_other_shapes(partials[0], example)
         except torch.onnx.errors.SymbolicValueError:
             # e.g. adaptive pooling, which ONNX expresses for known sizes only
             dynamic = False
         if not dynamic:
-            metadata = _export(graph, model, task, example, partials[0], False)
+            metadata[SHAPE_KEY] = 'x'.join(str(d) for d in example.shape)
+            _export(graph, example, partials[0], names, metadata, False)
         if task == TWO_STAGE:
-            _export_roi_head(graph, model, example, partials[1],
-                             int(metadata[LEVELS_KEY]))
-            metadata[ROI_HEAD_KEY] = osp.basename(out_files[1])
-            _write_metadata(partials[0], metadata)
+            _export_roi_head(model, example, partials[1])
         for partial, path in zip(partials, out_files):
             os.replace(partial, path)
     finally:
@@ -193,11 +204,8 @@ def runs_at_other_shapes(onnx_file: str, example: Tensor) -> bool:
     return True
 
 
-def _export(graph: nn.Module, model: nn.Module, task: str, example: Tensor,
-            out_file: str, dynamic: bool) -> Dict[str, str]:
-    with torch.no_grad(), compiled_ops_disabled():
-        outputs = graph(example)
-    names = output_names(task, model, example, outputs)
+def _export(graph: nn.Module, example: Tensor, out_file: str, names: List[str],
+            metadata: Dict[str, str], dynamic: bool) -> None:
     axes = {
         'images': {
             0: 'batch',
@@ -213,28 +221,16 @@ def _export(graph: nn.Module, model: nn.Module, task: str, example: Tensor,
     }
     _trace(graph, (example, ), out_file, ['images'], names,
            axes if dynamic else None)
-    metadata = {TASK_KEY: task}
-    if not dynamic:
-        metadata[SHAPE_KEY] = 'x'.join(str(d) for d in example.shape)
-    if task == DETECTION:
-        with torch.no_grad(), compiled_ops_disabled():
-            metadata[GROUPS_KEY] = str(len(model._forward(example)))
-        metadata[LEVELS_KEY] = str(len(outputs) // int(metadata[GROUPS_KEY]))
-    elif task == TWO_STAGE:
-        metadata[GROUPS_KEY] = '3'  # pyramid, RPN scores, RPN deltas
-        metadata[LEVELS_KEY] = str(len(outputs) // 3)
     _write_metadata(out_file, metadata)
-    return metadata
 
 
-def _export_roi_head(graph: TwoStageGraph, model: nn.Module, example: Tensor,
-                     out_file: str, levels: int) -> None:
+def _export_roi_head(model: nn.Module, example: Tensor, out_file: str) -> None:
     """The RoI head's graph, traced with the example's pyramid and RoIs of
     several sizes (one per level the extractor maps to); the number of
     RoIs, the batch and the pyramid's sizes stay dynamic."""
     roi_graph = RoIHeadGraph(model).eval()
     with torch.no_grad(), compiled_ops_disabled():
-        feats = graph(example)[:levels][:roi_graph.num_inputs]
+        feats = prediction_pyramid(model, example)[:roi_graph.num_inputs]
     h, w = example.shape[-2:]
     sides = torch.tensor([16., 48., 112., 224., 448.])
     rois = torch.stack([
@@ -290,29 +286,26 @@ def _trace(graph: nn.Module,
 
 def _write_metadata(out_file: str, metadata: Dict[str, str]) -> None:
     onnx_model = onnx.load(out_file)
-    del onnx_model.metadata_props[:]
     for key, value in metadata.items():
         entry = onnx_model.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.save(onnx_model, out_file)
 
 
-def output_names(task: str, model: nn.Module, example: Tensor,
-                 outputs: Sequence[Tensor]) -> List[str]:
+def output_groups(task: str, model: nn.Module,
+                  example: Tensor) -> List[List[str]]:
+    """The graph's output names, group by group (one forward of
+    ``model``): DMDD's maps and scores; a single-stage head's groups
+    (e.g. class scores, box predictions) level by level; a two-stage
+    detector's pyramid, RPN scores and RPN deltas level by level."""
     if task == ANOMALY:
-        return ['anomaly_maps', 'scores']
+        return [['anomaly_maps', 'scores']]
     if task == TWO_STAGE:
-        levels = len(outputs) // 3
-        return [
-            f'{group}{i}' for group in ('feat', 'rpn_cls', 'rpn_bbox')
-            for i in range(levels)
-        ]
-    with torch.no_grad(), compiled_ops_disabled():
-        groups = model._forward(example)
-    return [
-        f'group{g}_level{i}' for g, group in enumerate(groups)
-        for i in range(len(group))
-    ]
+        levels = len(prediction_pyramid(model, example))
+        return [[f'{group}{i}' for i in range(levels)]
+                for group in ('feat', 'rpn_cls', 'rpn_bbox')]
+    return [[f'group{g}_level{i}' for i in range(len(group))]
+            for g, group in enumerate(model._forward(example))]
 
 
 def check_standard_operators(onnx_model: onnx.ModelProto,

@@ -3,7 +3,7 @@ runs in ONNX Runtime (``tools/deployment/check_onnx_parity.py``)."""
 import copy
 import os.path as osp
 import tempfile
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 from mmdet.structures import DetDataSample
@@ -50,18 +50,14 @@ def compare_with_onnxruntime(
         network = BACKENDS[backend](path)
         torch.manual_seed(seed)
         images = torch.randn(*input_shape)
-        meta = dict(
-            img_shape=(h, w),
-            ori_shape=(h, w),
-            pad_shape=(h, w),
-            batch_input_shape=(h, w),
-            scale_factor=(1., 1.))
-        sample_type = SegDataSample if task == ANOMALY else DetDataSample
+        sample = unscaled_sample(
+            SegDataSample if task == ANOMALY else DetDataSample, (h, w))
         with torch.no_grad(), compiled_ops_disabled():
             ref_outputs = graph(images)
         with torch.no_grad():
-            refs = model.predict(images, [sample_type(metainfo=meta)] * n)
-            gots = onnx_model.predict(images, [sample_type(metainfo=meta)] * n)
+            refs = model.predict(images, [sample.clone() for _ in range(n)])
+            gots = onnx_model.predict(images,
+                                      [sample.clone() for _ in range(n)])
         outputs = network(images)
     results = []
     for i, (got, ref) in enumerate(zip(gots, refs)):
@@ -78,6 +74,19 @@ def compare_with_onnxruntime(
                 detection_differences(got.pred_instances, ref.pred_instances))
         results.append(result)
     return results
+
+
+def unscaled_sample(sample_type: type, size: Tuple[int, int]):
+    """A data sample of ``sample_type`` (``DetDataSample``,
+    ``SegDataSample``) describing an image of ``size`` as it is: neither
+    resized nor padded."""
+    return sample_type(
+        metainfo=dict(
+            img_shape=size,
+            ori_shape=size,
+            pad_shape=size,
+            batch_input_shape=size,
+            scale_factor=(1., 1.)))
 
 
 def relative_difference(got: Sequence[Tensor], ref: Sequence[Tensor]) -> float:

@@ -21,9 +21,8 @@ import torch
 from mmengine.config import Config
 
 from mmext.deployment import load_model
-from mmext.deployment.model_loading import without_pretrained_backbones
+from mmext.deployment.model_loading import random_weights_model
 from mmext.deployment.parity import compare_with_onnxruntime, within_tolerance
-from mmext.registry import MODELS
 from mmext.utils import register_all_modules
 
 
@@ -63,12 +62,8 @@ def main() -> int:
         model = load_model(args.config, args.checkpoint)
     else:
         register_all_modules()
-        cfg = Config.fromfile(args.config)
-        without_pretrained_backbones(cfg.model)
-        torch.manual_seed(args.seed)
-        model = MODELS.build(cfg.model)
-        model.init_weights()
-        model.eval()
+        model = random_weights_model(
+            Config.fromfile(args.config).model, args.seed)
     if args.score_thr is not None:
         set_score_threshold(model, args.score_thr)
     n, h, w = args.shape

@@ -12,6 +12,14 @@ from ..harness import Case, Side, Size, Step, register_cases
 from .common import Built, models_in_scope, packaged_config
 
 
+def random_model(config: str) -> torch.nn.Module:
+    """The model of a packaged ``config`` with seed 0's random weights (no
+    download), in eval mode."""
+    from mmext.deployment.model_loading import random_weights_model
+    models_in_scope('mmext')
+    return random_weights_model(packaged_config(config).model)
+
+
 def exported_network(config: str, runtime: str) -> Callable[[str], Built]:
     """``network``: the model of ``config`` (random weights, no download)
     in PyTorch (``runtime='pytorch'``, compiled ops on, as it trains) or
@@ -20,14 +28,8 @@ def exported_network(config: str, runtime: str) -> Callable[[str], Built]:
 
     def build(device: str) -> Built:
         from mmext.deployment import OnnxRuntimeNetwork, export_onnx
-        from mmext.deployment.model_loading import without_pretrained_backbones
         from mmext.deployment.onnx_export import export_graph
-        cfg = packaged_config(config).model
-        without_pretrained_backbones(cfg)
-        torch.manual_seed(0)
-        model = models_in_scope('mmext').build(cfg)
-        model.init_weights()
-        model.eval()
+        model = random_model(config)
         graph = export_graph(model)[0]
         folder = tempfile.mkdtemp(prefix='mmext-onnx-benchmark-')
 
@@ -59,33 +61,18 @@ def exported_prediction(config: str, runtime: str) -> Callable[[str], Built]:
         from mmdet.structures import DetDataSample
 
         from mmext.deployment import attach_onnxruntime, export_onnx
-        from mmext.deployment.model_loading import without_pretrained_backbones
-        cfg = packaged_config(config).model
-        without_pretrained_backbones(cfg)
+        from mmext.deployment.parity import unscaled_sample
         folder = tempfile.mkdtemp(prefix='mmext-onnx-benchmark-')
-
-        def model_for() -> torch.nn.Module:
-            torch.manual_seed(0)
-            model = models_in_scope('mmext').build(cfg)
-            model.init_weights()
-            return model.eval()
-
-        model = model_for()
+        model = random_model(config)
 
         def steps_for(size: Size, gts: Optional[int]) -> Dict[str, Step]:
             images = torch.randn(1, 3, *size, device=device)
-            sample = DetDataSample(
-                metainfo=dict(
-                    img_shape=size,
-                    ori_shape=size,
-                    pad_shape=size,
-                    batch_input_shape=size,
-                    scale_factor=(1., 1.)))
+            sample = unscaled_sample(DetDataSample, size)
             predicting = model
             if runtime == 'onnxruntime':
                 path = osp.join(folder, f'{size[0]}x{size[1]}.onnx')
                 export_onnx(model, path, (1, 3, *size), overwrite=True)
-                predicting = attach_onnxruntime(model_for(), path)
+                predicting = attach_onnxruntime(random_model(config), path)
 
             def predict() -> None:
                 with torch.no_grad():
