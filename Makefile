@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 .PHONY: setup setup-upstream data demo lint format test test-fast \
 	test-upstream test-upstream-all slurm cuda-compile smoke-paper \
-	smoke-paper-ci clean
+	smoke-paper-ci benchmarks clean
 
 setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash tools/misc/setup_env.sh
@@ -108,6 +108,12 @@ smoke-paper: setup
 smoke-paper-ci: setup
 	@$(PY) tools/misc/smoke_paper.py --ci --iters 1 \
 		--out-dir work_dirs/smoke_paper/ci_$$(date +%Y%m%d_%H%M%S)
+
+# Every table of docs/benchmarks.md again, in one run (about an hour on 2
+# idle cores): the document with the new tables goes to work_dirs/benchmarks/.
+benchmarks: setup
+	@$(PY) tools/analysis_tools/regenerate_benchmarks.py docs/benchmarks.md \
+		--out work_dirs/benchmarks/benchmarks_$$(date +%Y%m%d_%H%M%S).md
 
 clean:
 	rm -rf work_dirs/demo data/demo_det data/demo_ad $(DEMO_DATA_STAMP)
