@@ -19,7 +19,7 @@ from typing import (Callable, Dict, Iterable, List, NamedTuple, Optional,
 
 import torch
 
-from .timing import run_benchmark_worker, step_cost, time_ms
+from .timing import profile_table, run_benchmark_worker, step_cost, time_ms
 
 Size = Tuple[int, int]
 Step = Callable[[], None]
@@ -92,13 +92,19 @@ def parse_size(text: str) -> Size:
     return h, w
 
 
-def measure_side(side: Side, case: Case, size: Size, gts: Optional[int],
-                 device: str, repeat: int) -> dict:
+def measure_side(side: Side,
+                 case: Case,
+                 size: Size,
+                 gts: Optional[int],
+                 device: str,
+                 repeat: int,
+                 profile: bool = False) -> dict:
     """What a worker process reports for one side: per step ``time`` (ms,
     median of ``repeat`` calls) and ``peak`` (MiB, the first call at
     ``size``, after a warm-up at ``case.warmup`` or ``size`` if smaller),
-    and the model's
-    parameters in millions (``None`` for an op)."""
+    and the model's parameters in millions (``None`` for an op). With
+    ``profile``, each step also has ``profile``: the profiler's table of
+    ``repeat`` more calls (:func:`~.timing.profile_table`)."""
     module, steps_for = side.build(device)
     warmup = (min(case.warmup[0], size[0]), min(case.warmup[1], size[1]))
     for step in steps_for(warmup, gts and min(gts, 2)).values():
@@ -109,6 +115,9 @@ def measure_side(side: Side, case: Case, size: Size, gts: Optional[int],
     for name, step in steps.items():
         if id(step) not in measured:
             measured[id(step)] = step_cost(step, repeat, device)
+            if profile:
+                measured[id(step)]['profile'] = profile_table(
+                    step, repeat, device)
         results[name] = measured[id(step)]
     params = None if module is None else sum(
         p.numel() for p in module.parameters()) / 1e6
@@ -169,10 +178,34 @@ def table_rows(name: str, case: Case, size: Size, gts: Optional[int],
     return rows
 
 
-def worker_report(case: Case, side: str, size: Size, gts: Optional[int],
-                  device: str, repeat: int) -> str:
+def profile_blocks(name: str, case: Case, size: Size, gts: Optional[int],
+                   ours: dict, ref: Optional[dict]) -> List[str]:
+    """The profiles of one case at one size (measured with ``profile``),
+    each side and step in a fenced block headed by what it profiles."""
+    lines = []
+    for side, report in (('mmext', ours), ('baseline', ref)):
+        if report is None:
+            continue
+        label = (case.mmext if side == 'mmext' else case.baseline).name
+        for step, cost in report['steps'].items():
+            lines += [
+                '', '```text', f'profile: {name}, {label} ({side}), '
+                f'{size[0]}x{size[1]}' + (f', {gts} GTs' if gts else '') +
+                f', {step}', cost['profile'].rstrip(), '```'
+            ]
+    return lines
+
+
+def worker_report(case: Case,
+                  side: str,
+                  size: Size,
+                  gts: Optional[int],
+                  device: str,
+                  repeat: int,
+                  profile: bool = False) -> str:
     """The JSON line a worker prints for one side of ``case``."""
     side_obj = case.mmext if side == 'mmext' else case.baseline
     if side_obj is None:
         raise ValueError(f'this case has no {side!r} side')
-    return json.dumps(measure_side(side_obj, case, size, gts, device, repeat))
+    return json.dumps(
+        measure_side(side_obj, case, size, gts, device, repeat, profile))

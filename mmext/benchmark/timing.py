@@ -72,6 +72,25 @@ def step_cost(fn: Callable[[], None],
     return dict(time=statistics.median(times), peak=peak)
 
 
+def profile_table(fn: Callable[[], None],
+                  repeat: int,
+                  device: str = 'cpu',
+                  rows: int = 15) -> str:
+    """``torch.profiler``'s table of ``repeat`` calls of ``fn()``: the
+    ``rows`` operators that took the most time of their own (CPU time; GPU
+    time on a CUDA device)."""
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    sort_by = 'self_cpu_time_total'
+    if device.startswith('cuda'):
+        activities.append(torch.profiler.ProfilerActivity.CUDA)
+        sort_by = 'self_cuda_time_total'
+    with torch.profiler.profile(activities=activities) as prof:
+        for _ in range(repeat):
+            time_ms(fn, device)
+    table = prof.key_averages().table(sort_by=sort_by, row_limit=rows)
+    return '\n'.join(line.rstrip() for line in table.splitlines())
+
+
 def describe_device(device: str, threads: int) -> str:
     """What a benchmark ran on, for its table's caption: the GPU's name on
     CUDA, else the CPU thread count."""

@@ -123,6 +123,24 @@ def test_a_row_per_size_and_number_of_boxes():
     assert 'measuring tal (mmext) at 96x128 with 7 GTs' in proc.stderr
 
 
+def test_profiles_of_each_side_and_step_follow_the_table():
+    proc = run_tool(TOOL, '--cases', 'op-cross-scale-shift', '--sizes',
+                    '32x32', '--repeat', '1', '--profile')
+    assert len(table(proc.stdout)) == 2  # forward, train
+    profiles = proc.stdout.split('```text\n')[1:]
+    heads = [p.splitlines()[0] for p in profiles]
+    assert heads == [
+        f'profile: op-cross-scale-shift, {side}, 32x32, {step}'
+        for side in ('mmext._ext (mmext)', 'PyTorch (roll + cat) (baseline)')
+        for step in ('forward', 'train')
+    ]
+    # the operators each side runs: the compiled shift, PyTorch's rolls
+    assert 'CrossScaleShiftFunction' in profiles[0]
+    assert 'CrossScaleShiftFunctionBackward' in profiles[1]
+    assert 'aten::roll' in profiles[2] and 'CrossScale' not in profiles[2]
+    assert all('Self CPU time total' in p for p in profiles)
+
+
 @pytest.mark.parametrize(
     'args, message',
     [(('--cases', 'neck-rcnet', '--sizes', '256x256', '128x128'),

@@ -17,12 +17,17 @@ Some prose that stays.
 
 ```shell
 python tools/analysis_tools/benchmark.py --cases op-cross-scale-shift \\
-    --sizes 64x64 --repeat 1 --threads 1
+    --sizes 64x64 --repeat 1 --threads 1 --profile
 ```
 
 mmext against its baselines, an old title
 {TABLE_HEADER}
 {OLD_ROW}
+
+```text
+profile: an old profile
+aten::old_operator
+```
 
 - A note under the table that stays.
 """
@@ -58,12 +63,15 @@ def test_commands_and_tables_are_paired_in_order():
         'python tools/analysis_tools/benchmark.py --cases b \\',
         '    --threads 1', '```', '', 'mmext against its baselines, x', '',
         '| case |', '| --- |', '| a |', 'text',
-        'mmext against its baselines, y', '| case |', '| b |', ''
+        'mmext against its baselines, y', '| case |', '| b |', '', '```text',
+        'profile: b', '```', '```text', 'profile: b', '```', '', '```text',
+        'not a profile', '```'
     ]
     tables = tool.find_tables(lines)
     assert [t.args for t in tables] == [['--cases', 'a'],
                                         ['--cases', 'b', '--threads', '1']]
-    assert [(t.start, t.end) for t in tables] == [(6, 11), (12, 15)]
+    # A table's profiles (benchmark.py --profile) are part of it.
+    assert [(t.start, t.end) for t in tables] == [(6, 11), (12, 22)]
 
 
 @pytest.mark.parametrize('lines, message', [
@@ -99,6 +107,11 @@ def test_a_table_is_replaced_and_the_prose_kept(tmp_path):
     row = next(line for line in new.splitlines()
                if line.startswith('| op-cross-scale-shift'))
     assert '| 64x64 | - | forward |' in row
+    assert 'old_operator' not in new
+    for side in ('mmext._ext (mmext)', 'PyTorch (roll + cat) (baseline)'):
+        for step in ('forward', 'train'):
+            assert (f'```text\nprofile: op-cross-scale-shift, {side}, '
+                    f'64x64, {step}\n') in new
     kept = SMALL_DOC.split('mmext against')[0]
     assert new.startswith(kept)
     assert new.endswith('\n\n- A note under the table that stays.\n')

@@ -18,6 +18,12 @@ values and their ratio. Examples (what docs/benchmarks.md records)::
     python tools/analysis_tools/benchmark.py --cases tal tal-pytorch \\
         --gts 10 100 500
     python tools/analysis_tools/benchmark.py --device cuda
+    python tools/analysis_tools/benchmark.py --cases neck-rcnet \\
+        --sizes 384x640 --profile
+
+``--profile`` adds, under the table, ``torch.profiler``'s table of each
+side and step (``--repeat`` more calls, the operators that took the most
+time of their own), to see where a ratio comes from.
 """
 import argparse
 import os
@@ -28,8 +34,8 @@ import torch
 import mmext.benchmark.cases  # noqa: F401  (registers the cases)
 from mmext.benchmark import describe_device
 from mmext.benchmark.harness import (BENCHMARK_CASES, TABLE_HEADER, parse_size,
-                                     run_case_side, select_cases, table_rows,
-                                     worker_report)
+                                     profile_blocks, run_case_side,
+                                     select_cases, table_rows, worker_report)
 
 
 def default_threads() -> int:
@@ -61,6 +67,10 @@ def parse_args() -> argparse.Namespace:
         'else 2, the development machine\'s cores)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='print the profiler\'s table of each side and step too')
+    parser.add_argument(
         '--list', action='store_true', help='list the cases and exit')
     parser.add_argument(
         '--worker', nargs=2, metavar=('CASE', 'SIDE'), help=argparse.SUPPRESS)
@@ -88,7 +98,7 @@ def main() -> None:
         gts = args.gts[0] if args.gts and case.gts else None
         print(
             worker_report(case, args.worker[1], sizes[0], gts, args.device,
-                          args.repeat))
+                          args.repeat, args.profile))
         return
     plan = []
     for name in names:
@@ -107,7 +117,7 @@ def main() -> None:
         '--repeat',
         str(args.repeat), '--threads',
         str(args.threads), '--device', args.device
-    ]
+    ] + (['--profile'] if args.profile else [])
     from mmext.ops import compiled_ops_available
     compiled = compiled_ops_available(torch.device(args.device))
     print(f'mmext against its baselines, '
@@ -116,6 +126,7 @@ def main() -> None:
           f'{"built" if compiled else "NOT built (PyTorch ops)"}; median of '
           f'{args.repeat} calls, peak of the first\n')
     print(TABLE_HEADER, flush=True)
+    profiles = []
     for name, case, size, gts in plan:
         ours = run_case_side(__file__, name, 'mmext', size, gts, passed)
         ref = run_case_side(__file__, name, 'baseline', size, gts,
@@ -123,6 +134,10 @@ def main() -> None:
         print(
             '\n'.join(table_rows(name, case, size, gts, ours, ref)),
             flush=True)
+        if args.profile:
+            profiles += profile_blocks(name, case, size, gts, ours, ref)
+    if profiles:
+        print('\n'.join(profiles))
 
 
 if __name__ == '__main__':

@@ -2,7 +2,8 @@
 
 Each table of the document follows the ``benchmark.py`` command that made it
 (in a ``shell`` block above it; a block with several commands is followed
-by their tables in the same order). This tool runs those commands one after
+by their tables in the same order), with the profiles that ``--profile``
+prints under it. This tool runs those commands one after
 another, as written, and writes the document again with each table replaced
 by its new output; the prose is kept as it was, for its author to check
 against the new numbers. The load average is printed before each command,
@@ -86,6 +87,7 @@ def find_tables(lines: List[str]) -> List[Table]:
                 i += 1
             while i < len(lines) and lines[i].startswith('|'):
                 i += 1
+            i = _after_profiles(lines, i)
             tables.append(Table(queue.pop(0)[1], start, i))
             continue
         i += 1
@@ -93,6 +95,19 @@ def find_tables(lines: List[str]) -> List[Table]:
         raise ValueError(f'line {queue[0][0] + 1}: the command '
                          f'{queue[0][1]!r} has no table')
     return tables
+
+
+def _after_profiles(lines: List[str], i: int) -> int:
+    """The line after the profiles (``benchmark.py --profile``) that follow
+    a table ending before line ``i``; ``i`` when none follows."""
+    while True:
+        j = i
+        while j < len(lines) and not lines[j].strip():
+            j += 1
+        if (j + 1 >= len(lines) or lines[j] != '```text'
+                or not lines[j + 1].startswith('profile:')):
+            return i
+        i = lines.index('```', j + 1) + 1
 
 
 def run_command(args: List[str]) -> List[str]:
@@ -112,8 +127,11 @@ def run_command(args: List[str]) -> List[str]:
     if start is None:
         raise RuntimeError(f'benchmark.py {" ".join(args)} printed no '
                            f'table:\n{proc.stdout[-4000:]}')
-    rows = [line.rstrip() for line in out[start + 1:] if line.startswith('|')]
-    return [out[start].rstrip(), ''] + rows
+    first = next(i for i in range(start, len(out)) if out[i].startswith('|'))
+    body = [line.rstrip() for line in out[first:]]
+    while not body[-1]:
+        body.pop()
+    return [out[start].rstrip(), ''] + body
 
 
 def parse_args() -> argparse.Namespace:
@@ -153,15 +171,16 @@ def main() -> None:
     new_tables = []
     for k, table in enumerate(tables, 1):
         load = ' '.join(f'{v:.2f}' for v in os.getloadavg())
-        print(f'[{k}/{len(tables)}] load average {load}: {COMMAND} '
-              f'{shlex.join(table.args)}', flush=True)
+        print(
+            f'[{k}/{len(tables)}] load average {load}: {COMMAND} '
+            f'{shlex.join(table.args)}',
+            flush=True)
         started = time.time()
         try:
             new_tables.append(run_command(table.args))
         except RuntimeError as e:
             raise SystemExit(str(e))
-        print(f'[{k}/{len(tables)}] {time.time() - started:.0f} s',
-              flush=True)
+        print(f'[{k}/{len(tables)}] {time.time() - started:.0f} s', flush=True)
     out, last = [], 0
     for table, new in zip(tables, new_tables):
         out += lines[last:table.start] + new
