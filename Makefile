@@ -99,11 +99,13 @@ cuda-compile: setup
 
 # Every paper-scale config end to end on CPU (a few iterations and one
 # evaluation at its real input size, on generated data in its own format);
-# the table goes to work_dirs/smoke_paper/table.md. Hours on 2 cores;
+# the table goes to work_dirs/smoke_paper/table.md, row by row. Hours on 2
+# cores: a second `make smoke-paper` goes on from the table, running only the
+# configs that have not run (move the table away to start again).
 # smoke-paper-ci runs one config a method, one iteration each.
 smoke-paper: setup
 	@$(PY) tools/misc/smoke_paper.py --out-dir work_dirs/smoke_paper/$$(date +%Y%m%d_%H%M%S) \
-		--markdown work_dirs/smoke_paper/table.md
+		--markdown work_dirs/smoke_paper/table.md --resume
 
 smoke-paper-ci: setup
 	@$(PY) tools/misc/smoke_paper.py --ci --iters 1 \

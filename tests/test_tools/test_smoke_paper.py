@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmext.registry import DATASETS
-from mmext.testing import REPO_ROOT
+from mmext.testing import REPO_ROOT, run_tool, tool_error
 from mmext.testing.paper_data import PaperDataWriter, leaf_datasets
 from mmext.utils import register_all_modules
 
@@ -99,3 +99,41 @@ def test_a_config_that_does_not_run_fails_the_tool(tmp_path):
     (tmp_path / 'out2' / 'broken' / 'x').write_text('keep')
     with pytest.raises(SystemExit, match='not empty'):
         smoke_paper.run_one(str(config), str(tmp_path / 'out2'), iters=1)
+
+
+def test_a_stopped_run_goes_on_from_its_table(tmp_path):
+    """--resume keeps the configs that ran and runs the others again,
+    writing the table after each; an existing table is never replaced
+    without it, and a file that is not such a table never."""
+    config = tmp_path / 'broken.py'
+    base = osp.join(REPO_ROOT, 'configs/rcnet/retinanet_r50_rcnet_1x_coco.py')
+    config.write_text(f"_base_ = '{base}'\n"
+                      "model = dict(neck=dict(type='NoSuchNeck'))\n")
+    ran = ('| configs/rcnet/retinanet_r50_rcnet_1x_coco.py | 4 | 83.9 | 9.9 | '
+           '181 | ok | - |')
+    table = tmp_path / 'table.md'
+    earlier = '\n'.join(
+        smoke_paper.TABLE_HEADER +
+        [f'| {config} | 4 | 1.0 | 1.0 | 1 | FAILED: old error | - |', ran]
+    ) + '\n'
+    table.write_text(earlier)
+    tool = osp.join('tools', 'misc', 'smoke_paper.py')
+    args = (tool, 'configs/rcnet/retinanet_r50_rcnet_1x_coco.py', str(config),
+            '--iters', '1', '--out-dir', str(tmp_path / 'out'), '--markdown',
+            str(table))
+    assert 'exists; give --resume' in tool_error(*args)
+    assert table.read_text() == earlier
+    proc = run_tool(*args, '--resume', check=False)
+    assert proc.returncode == 1  # the broken config ran again and failed
+    assert 'retinanet_r50_rcnet_1x_coco.py: ran in' in proc.stdout
+    rows = table.read_text().splitlines()
+    assert rows[:2] == smoke_paper.TABLE_HEADER
+    assert rows[2] == ran  # kept, not run again; the configs' order
+    assert rows[3].startswith(f'| {config} |') and 'FAILED' in rows[3]
+    assert 'old error' not in rows[3] and len(rows) == 4
+    notes = tmp_path / 'notes.md'
+    notes.write_text('my notes\n')
+    error = tool_error(tool, str(config), '--markdown', str(notes), '--resume',
+                       '--out-dir', str(tmp_path / 'out2'))
+    assert 'is not a table of this tool' in error
+    assert notes.read_text() == 'my notes\n'

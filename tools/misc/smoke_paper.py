@@ -7,7 +7,7 @@ per iteration and peak memory; exits 1 when a config does not run.
 Usage::
 
     python tools/misc/smoke_paper.py [CONFIG ...] [--iters 2]
-        [--out-dir work_dirs/smoke_paper] [--markdown FILE]
+        [--out-dir work_dirs/smoke_paper] [--markdown FILE [--resume]]
 
 Without configs: every paper-scale config (configs/<method>/, not the
 demos). What a smoke run changes, besides data and iterations, is printed
@@ -16,6 +16,12 @@ started at once so that every branch runs (the unsupervised loss, the Focal
 IoU weight, TOOD's task-aligned stage, DMDD's segmentation stage), and the
 calibrator refits every iteration. Each run starts from an existing folder
 only if that folder is empty; the output folder is never overwritten.
+
+``--markdown FILE`` writes the table there after every config, so that a
+run stopped part-way keeps the rows it has; the file must not exist, or,
+with ``--resume``, it is a table of an earlier run: its configs that ran
+(``ok``) keep their rows and are not run again, the others run. The whole
+set (hours on 2 cores) can so be run in several sittings.
 """
 import argparse
 import glob
@@ -25,7 +31,7 @@ import re
 import subprocess
 import sys
 import time
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from mmengine.config import Config
 
@@ -168,19 +174,59 @@ def run_one(config: str, out_dir: str, iters: int) -> dict:
         log=log_path)
 
 
+TABLE_HEADER = [
+    '| config | images a batch | s / iteration | peak memory (GiB) | '
+    'wall (s) | result | changed for the smoke run |',
+    '| --- | --- | --- | --- | --- | --- | --- |'
+]
+
+
+def table_row(r: dict) -> str:
+    result = 'ok' if r['error'] is None else f'FAILED: {r["error"]}'
+    return (f'| {r["config"]} | {r["batch"]} | {r["sec_per_iter"]:.1f} | '
+            f'{r["peak_gib"]:.1f} | {r["wall"]:.0f} | {result} | '
+            f'{", ".join(r["changes"]) or "-"} |')
+
+
 def table(results: List[dict]) -> str:
-    rows = [
-        '| config | images a batch | s / iteration | peak memory (GiB) | '
-        'wall (s) | result | changed for the smoke run |',
-        '| --- | --- | --- | --- | --- | --- | --- |'
-    ]
-    for r in results:
-        result = 'ok' if r['error'] is None else f'FAILED: {r["error"]}'
-        rows.append(f'| {r["config"]} | {r["batch"]} | '
-                    f'{r["sec_per_iter"]:.1f} | {r["peak_gib"]:.1f} | '
-                    f'{r["wall"]:.0f} | {result} | '
-                    f'{", ".join(r["changes"]) or "-"} |')
-    return '\n'.join(rows)
+    return '\n'.join(TABLE_HEADER + [table_row(r) for r in results])
+
+
+def earlier_rows(path: str) -> Tuple[Dict[str, str], List[str]]:
+    """``config: row`` of the table at ``path`` written by an earlier run,
+    and the configs that ran there (``ok``); a file that is not such a
+    table is refused."""
+    with open(path) as f:
+        lines = [line.rstrip('\n') for line in f if line.strip()]
+    if lines[:2] != TABLE_HEADER:
+        raise SystemExit(f'smoke_paper: {path} is not a table of this tool; '
+                         'give another --markdown (nothing is overwritten)')
+    rows, ran = {}, []
+    for line in lines[2:]:
+        cells = [c.strip() for c in line.strip('|').split(' | ')]
+        if len(cells) != len(TABLE_HEADER[1].split(' | ')):
+            raise SystemExit(f'smoke_paper: {path}: cannot read the row '
+                             f'{line!r}')
+        rows[cells[0]] = line
+        if cells[5] == 'ok':
+            ran.append(cells[0])
+    return rows, ran
+
+
+def ordered_rows(rows: Dict[str, str], configs: List[str]) -> List[str]:
+    """The rows of ``configs`` in their order, then any others (an earlier
+    run's configs that this run does not name)."""
+    named = [rows[c] for c in configs if c in rows]
+    return named + [row for c, row in rows.items() if c not in configs]
+
+
+def write_table(path: str, rows: List[str]) -> None:
+    """Write the table through a temporary file, so that a run stopped at
+    any moment leaves a whole table."""
+    tmp = f'{path}.tmp'
+    with open(tmp, 'w') as f:
+        f.write('\n'.join(TABLE_HEADER + rows) + '\n')
+    os.replace(tmp, path)
 
 
 def main() -> None:
@@ -193,14 +239,35 @@ def main() -> None:
         'method')
     parser.add_argument('--iters', type=int, default=2)
     parser.add_argument('--out-dir', default='work_dirs/smoke_paper')
-    parser.add_argument('--markdown', help='also write the table here')
+    parser.add_argument(
+        '--markdown', help='also write the table here, after every config')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        help='--markdown is an earlier run\'s table: run only the configs '
+        'that did not run there')
     args = parser.parse_args()
     if args.iters < 1:
         parser.error('--iters must be >= 1')
+    if args.resume and not args.markdown:
+        parser.error('--resume needs --markdown (the earlier run\'s table)')
+    rows: Dict[str, str] = {}
+    done: List[str] = []
+    if args.markdown and osp.exists(args.markdown):
+        if not args.resume:
+            parser.error(f'{args.markdown} exists; give --resume to go on '
+                         'from that run, or another --markdown (nothing is '
+                         'overwritten)')
+        rows, done = earlier_rows(args.markdown)
     configs = args.configs or (list(CI_CONFIGS)
                                if args.ci else paper_configs())
-    results = []
+    # Rows by config: the earlier run's, replaced by this run's.
+    failed = False
     for config in configs:
+        if config in done:
+            print(
+                f'[smoke-paper] {config}: ran in {args.markdown}', flush=True)
+            continue
         print(f'[smoke-paper] {config}', flush=True)
         result = run_one(config, args.out_dir, args.iters)
         status = 'ok' if result['error'] is None else result['error']
@@ -208,13 +275,12 @@ def main() -> None:
             f'[smoke-paper]   {result["sec_per_iter"]:.1f} s/iter, '
             f'{result["peak_gib"]:.1f} GiB, {status} ({result["log"]})',
             flush=True)
-        results.append(result)
-    text = table(results)
-    print(text)
-    if args.markdown:
-        with open(args.markdown, 'w') as f:
-            f.write(text + '\n')
-    sys.exit(int(any(r['error'] for r in results)))
+        rows[config] = table_row(result)
+        failed |= result['error'] is not None
+        if args.markdown:
+            write_table(args.markdown, ordered_rows(rows, configs))
+    print('\n'.join(TABLE_HEADER + ordered_rows(rows, configs)))
+    sys.exit(int(failed))
 
 
 if __name__ == '__main__':
