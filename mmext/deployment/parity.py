@@ -3,10 +3,13 @@ runs in ONNX Runtime (``tools/deployment/check_onnx_parity.py``)."""
 import copy
 import os.path as osp
 import tempfile
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmdet.structures import DetDataSample
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import init_default_scope
 from mmseg.structures import SegDataSample
 from torch import Tensor, nn
 
@@ -25,11 +28,14 @@ def compare_with_onnxruntime(
         model: nn.Module,
         input_shape: Sequence[int],
         seed: int = 0,
-        backend: str = 'onnxruntime') -> List[Dict[str, float]]:
+        backend: str = 'onnxruntime',
+        inputs: Optional[Tensor] = None,
+        data_samples: Optional[list] = None) -> List[Dict[str, float]]:
     """Export ``model`` (eval mode) at ``input_shape`` to a temporary folder,
-    predict on random normalised images of that shape with it and with a
-    copy whose network runs in ONNX Runtime (or ``backend``), and compare
-    image by image.
+    predict on random normalised images of that shape (or on ``inputs``
+    with their ``data_samples``, as :func:`image_batches` gives them) with
+    it and with a copy whose network runs in ONNX Runtime (or
+    ``backend``), and compare image by image.
 
     Returns:
         list[dict]: Per image: the largest difference of the graph's
@@ -48,16 +54,19 @@ def compare_with_onnxruntime(
         onnx_model = attach_onnxruntime(copy.deepcopy(model), path, backend)
         graph, task = export_graph(model)
         network = BACKENDS[backend](path)
-        torch.manual_seed(seed)
-        images = torch.randn(*input_shape)
-        sample = unscaled_sample(
-            SegDataSample if task == ANOMALY else DetDataSample, (h, w))
+        if inputs is None:
+            torch.manual_seed(seed)
+            images = torch.randn(*input_shape)
+            sample = unscaled_sample(
+                SegDataSample if task == ANOMALY else DetDataSample, (h, w))
+            data_samples = [sample.clone() for _ in range(n)]
+        else:
+            images = inputs
         with torch.no_grad(), compiled_ops_disabled():
             ref_outputs = graph(images)
         with torch.no_grad():
-            refs = model.predict(images, [sample.clone() for _ in range(n)])
-            gots = onnx_model.predict(images,
-                                      [sample.clone() for _ in range(n)])
+            refs = model.predict(images, copy.deepcopy(data_samples))
+            gots = onnx_model.predict(images, copy.deepcopy(data_samples))
         outputs = network(images)
     results = []
     for i, (got, ref) in enumerate(zip(gots, refs)):
@@ -74,6 +83,37 @@ def compare_with_onnxruntime(
                 detection_differences(got.pred_instances, ref.pred_instances))
         results.append(result)
     return results
+
+
+#: test-pipeline steps reading annotations, which the checked images lack
+ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadAnomalyMask')
+
+
+def image_batches(
+        model: nn.Module, cfg: Config,
+        paths: Sequence[str]) -> List[Tuple[List[str], Tensor, list]]:
+    """The images at ``paths`` as the model sees them in a test: the
+    config's test pipeline (without its annotation loading) and the model's
+    data preprocessor, one image at a time (padded as alone). Grouped by
+    padded shape, in order of first appearance: ``(paths, inputs,
+    data_samples)`` per shape, since a graph frozen at one shape runs only
+    that one."""
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    pipeline = Compose([
+        step for step in cfg.test_dataloader.dataset.pipeline
+        if step['type'].split('.')[-1] not in ANNOTATION_LOADERS
+    ])
+    groups: Dict[Tuple[int, int], Tuple[List[str], list, list]] = {}
+    for path in paths:
+        data = model.data_preprocessor(
+            pseudo_collate([pipeline(dict(img_path=path))]), False)
+        shape = tuple(data['inputs'].shape[-2:])
+        names, inputs, samples = groups.setdefault(shape, ([], [], []))
+        names.append(path)
+        inputs.append(data['inputs'])
+        samples += data['data_samples']
+    return [(names, torch.cat(inputs), samples)
+            for names, inputs, samples in groups.values()]
 
 
 def unscaled_sample(sample_type: type, size: Tuple[int, int]):

@@ -1,6 +1,7 @@
 """ONNX export (standard operators only) and ONNX Runtime inference against
 the PyTorch models, for DMDD, the single-stage and two-stage detector
 families and the teacher-student wrappers."""
+import os
 import os.path as osp
 
 import onnx
@@ -17,7 +18,7 @@ from mmext.deployment.model_loading import without_pretrained_backbones
 from mmext.deployment.onnx_export import export_graph
 from mmext.deployment.parity import detection_differences, within_tolerance
 from mmext.registry import MODELS
-from mmext.testing import REPO_ROOT, run_tool
+from mmext.testing import REPO_ROOT, run_tool, tool_error
 from mmext.utils import register_all_modules
 
 pytestmark = pytest.mark.slow
@@ -377,6 +378,33 @@ def test_parity_tool_compares_image_by_image():
                     '--shape', '2', '128', '160', '--score-thr', '0')
     assert proc.stdout.count('matched 100') == 2, proc.stdout
     assert '2 of 2 images within tolerance' in proc.stdout
+
+
+def test_parity_tool_on_image_files(demo_data_root, demo_ad_root, tmp_path):
+    """--images: the files through the config's test pipeline and data
+    preprocessor, one export per padded shape (TOOD's graph runs only the
+    shape it was exported at), reported in the files' order."""
+    tool = 'tools/deployment/check_onnx_parity.py'
+    val = osp.join(demo_data_root, 'val')
+    files = sorted(os.listdir(val))
+    proc = run_tool(tool, DETECTORS['tood'], '--images', val, '--score-thr',
+                    '0')
+    lines = [line for line in proc.stdout.splitlines() if ': network' in line]
+    assert [osp.basename(line.split(':')[0]) for line in lines] == files
+    assert all(line.endswith(': ok') for line in lines)
+    assert f'{len(files)} of {len(files)} images within tolerance' in \
+        proc.stdout
+    good = osp.join(demo_ad_root, 'brick', 'test', 'good')
+    image = osp.join(good, sorted(os.listdir(good))[0])
+    proc = run_tool(tool, DMDD_DEMO, '--images', image)
+    assert 'map ' in proc.stdout and '1 of 1 images within tolerance' in \
+        proc.stdout
+    assert 'not found' in tool_error(tool, DMDD_DEMO, '--images',
+                                     str(tmp_path / 'nothing.png'))
+    assert 'holds no image' in tool_error(tool, DMDD_DEMO, '--images',
+                                          str(tmp_path))
+    assert 'not both' in tool_error(tool, DMDD_DEMO, '--images', image,
+                                    '--shape', '1', '64', '64')
 
 
 def test_parity_differences_against_the_tolerances():
