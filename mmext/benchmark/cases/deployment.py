@@ -85,6 +85,41 @@ def exported_prediction(config: str, runtime: str) -> Callable[[str], Built]:
     return build
 
 
+def exported_detector(config: str) -> Callable[[str], Built]:
+    """A single-stage detector of ``config`` (random weights) exported at
+    the measured size and run in ONNX Runtime: ``network`` (the graph
+    alone) and ``predict`` (``model.predict`` with the graph attached, the
+    post-processing beside it), as :func:`detector` measures it in
+    PyTorch."""
+
+    def build(device: str) -> Built:
+        from mmdet.structures import DetDataSample
+
+        from mmext.deployment import (OnnxRuntimeNetwork, attach_onnxruntime,
+                                      export_onnx)
+        from mmext.deployment.parity import unscaled_sample
+        folder = tempfile.mkdtemp(prefix='mmext-onnx-benchmark-')
+        model = random_model(config)
+
+        def steps_for(size: Size, gts: Optional[int]) -> Dict[str, Step]:
+            images = torch.randn(1, 3, *size, device=device)
+            sample = unscaled_sample(DetDataSample, size)
+            path = osp.join(folder, f'{size[0]}x{size[1]}.onnx')
+            export_onnx(model, path, (1, 3, *size), overwrite=True)
+            session = OnnxRuntimeNetwork(path)
+            predicting = attach_onnxruntime(random_model(config), path)
+
+            def predict() -> None:
+                with torch.no_grad():
+                    predicting.predict(images, [sample.clone()])
+
+            return dict(network=lambda: session(images), predict=predict)
+
+        return model, steps_for
+
+    return build
+
+
 def pair(
     what: str,
     config: str,

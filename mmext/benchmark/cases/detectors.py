@@ -1,7 +1,8 @@
 """Whole detectors at COCO's test size (800x1333), one image, inference: the
 frames per second detectors are compared by (1000 / the time in ms), each
-mmext detector against the mmdet detector it changes. Random weights, no
-download."""
+mmext detector against the mmdet detector it changes, in PyTorch and
+(``fps-onnx-*``) both exported to ONNX and run in ONNX Runtime. Random
+weights, no download."""
 from typing import Callable, Dict, Optional
 
 import torch
@@ -9,6 +10,7 @@ import torch
 from ..harness import Case, Side, Size, Step, register_cases
 from .common import (Built, demo_batch, models_in_scope, packaged_config,
                      predict_step, set_roi_layers)
+from .deployment import exported_detector
 
 
 def use_mmext_roi_align(cfg: dict) -> None:
@@ -84,4 +86,24 @@ register_cases({
         Side('mmdet (mmcv RoIAlign)',
              detector('mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py')),
         size=COCO_TEST_SIZE),
+    'fps-onnx-retinanet-rcnet':
+    Case(
+        'RetinaNet R-50 in ONNX Runtime, one image',
+        Side('with RCNet',
+             exported_detector('mmext::rcnet/retinanet_r50_rcnet_1x_coco.py')),
+        Side(
+            'mmdet, with FPN',
+            exported_detector(
+                'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py')),
+        size=COCO_TEST_SIZE,
+        warmup=COCO_TEST_SIZE),
+    'fps-onnx-tood':
+    Case(
+        'TOOD R-50 against ATSS R-50 in ONNX Runtime, one image',
+        Side('mmext TOOD',
+             exported_detector('mmext::tood/tood_r50_fpn_1x_coco.py')),
+        Side('mmdet ATSS',
+             exported_detector('mmdet::atss/atss_r50_fpn_1x_coco.py')),
+        size=COCO_TEST_SIZE,
+        warmup=COCO_TEST_SIZE),
 })
