@@ -179,13 +179,38 @@ at::Tensor taps_major(const at::Tensor& weight) {
       .contiguous();
 }
 
+// The right-hand side of the blocks' GEMMs, `b` (N x K, contiguous), for
+// times_transposed. float32 GEMMs run through oneDNN's inner product
+// (at::mkldnn_linear) where PyTorch has it: ATen's mm calls MKL's sgemm,
+// which on AMD CPUs runs at about half of oneDNN's rate (docs/benchmarks.md,
+// the DCNv2 profile); other types keep ATen's mm.
+struct GemmOperand {
+  at::Tensor dense, mkldnn;
+  explicit GemmOperand(const at::Tensor& b) : dense(b) {
+    if (b.scalar_type() == at::kFloat && at::hasMKLDNN()) {
+      mkldnn = b.to_mkldnn();
+    }
+  }
+};
+
+// a (M x K) times b^T: (M x N), computed by one thread (inside a parallel
+// region, oneDNN and MKL run single-threaded), so that its bits do not
+// depend on the number of threads.
+at::Tensor times_transposed(const at::Tensor& a, const GemmOperand& b) {
+  if (b.mkldnn.defined()) {
+    return at::mkldnn_linear(a.contiguous().to_mkldnn(), b.mkldnn)
+        .to_dense();
+  }
+  return at::mm(a, b.dense.t());
+}
+
 template <typename T>
 void forward_impl(const Shape& s, const at::Tensor& input,
                   const at::Tensor& offset, const at::Tensor& mask,
                   const at::Tensor& weight, const at::Tensor& bias,
                   at::Tensor& output, int64_t block) {
   const int64_t nb = num_blocks(s, block), positions = s.positions();
-  const at::Tensor weight_r = taps_major(weight);
+  const GemmOperand weight_r(taps_major(weight));
   const at::Tensor input_hwc = input.permute({0, 2, 3, 1}).contiguous();
   const T* in = input_hwc.data_ptr<T>();
   const T* off = offset.data_ptr<T>();
@@ -201,12 +226,14 @@ void forward_impl(const Shape& s, const at::Tensor& input,
       at::Tensor cols = at::empty({count, s.rows()}, input.options());
       block_columns(s, in + n * s.channels * s.height * s.width, samples,
                     count, cols.data_ptr<T>());
-      const at::Tensor res = at::mm(weight_r, cols.t());
+      // (count x C_out): position q's outputs in row q.
+      const at::Tensor res = times_transposed(cols, weight_r);
       const T* r = res.data_ptr<T>();
-      for (int64_t co = 0; co < s.out_channels; co++) {
-        T* dst = out + (n * s.out_channels + co) * positions + p0;
+      const int64_t C_out = s.out_channels;
+      for (int64_t co = 0; co < C_out; co++) {
+        T* dst = out + (n * C_out + co) * positions + p0;
         for (int64_t q = 0; q < count; q++) {
-          dst[q] = b ? r[co * count + q] + b[co] : r[co * count + q];
+          dst[q] = b ? r[q * C_out + co] + b[co] : r[q * C_out + co];
         }
       }
     }
@@ -332,6 +359,7 @@ void backward_impl(const Shape& s, const at::Tensor& input,
   const int64_t nb = num_blocks(s, block), positions = s.positions();
   const int64_t K = s.rows(), plane = s.height * s.width;
   const at::Tensor weight_r = taps_major(weight);
+  const GemmOperand weight_t(weight_r.t().contiguous());
   const at::Tensor input_hwc = input.permute({0, 2, 3, 1}).contiguous();
   at::Tensor grad_hwc = at::zeros_like(input_hwc);
   at::Tensor grad_weight_r = at::zeros_like(weight_r);
@@ -362,13 +390,17 @@ void backward_impl(const Shape& s, const at::Tensor& input,
           columns[i] = at::empty({count, K}, input.options());
           block_columns(s, image, samples[i], count,
                         columns[i].data_ptr<T>());
-          grad_outs[i] = at::empty({s.out_channels, count}, input.options());
-          T* go = grad_outs[i].data_ptr<T>();
-          for (int64_t co = 0; co < s.out_channels; co++) {
-            std::copy_n(gout + (n * s.out_channels + co) * positions + p0,
-                        count, go + co * count);
+          // The block's output gradient, (count x C_out); grad_weight's
+          // GEMM takes its transpose.
+          const int64_t C_out = s.out_channels;
+          at::Tensor go_t = at::empty({count, C_out}, input.options());
+          T* go = go_t.data_ptr<T>();
+          for (int64_t co = 0; co < C_out; co++) {
+            const T* src = gout + (n * C_out + co) * positions + p0;
+            for (int64_t q = 0; q < count; q++) go[q * C_out + co] = src[q];
           }
-          grad_columns[i] = at::mm(grad_outs[i].t(), weight_r);
+          grad_outs[i] = go_t.t();
+          grad_columns[i] = times_transposed(go_t, weight_t);
           block_coord_grads(s, image, samples[i],
                             grad_columns[i].data_ptr<T>(), n, p0, count, goff,
                             gmsk);
